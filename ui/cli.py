@@ -1,0 +1,368 @@
+"""The `hoidap` command line. Each command is a thin layer over ingest/ and rag/ services."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from rag.settings import SAMPLE_DIR, Settings, apply_process_env
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _fail(msg: str, code: int = 1) -> None:
+    click.echo(f"error: {msg}", err=True)
+    sys.exit(code)
+
+
+def _open_store(settings: Settings, collection: str | None = None):
+    from rag.store import Store, StoreError
+
+    try:
+        return Store(settings, collection)
+    except StoreError as e:
+        _fail(str(e), 2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Store location (default ./.hoidap, HOIDAP_DATA_DIR).")
+@click.option("--collection", help="Qdrant collection (default 'articles', HOIDAP_COLLECTION).")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, collection: str | None) -> None:
+    """hoidap: ask questions about Vietnamese news articles, get answers with citations.
+
+    \b
+    Quick start:
+      hoidap ingest data/sample/           # clean, chunk, embed and store articles
+      hoidap ask "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng thời là Giám đốc Trung tâm chính trị?"
+      hoidap sources                       # what is stored
+
+    Settings come from HOIDAP_* environment variables or ./hoidap.toml (see README).
+    """
+    apply_process_env()
+    overrides = {}
+    if data_dir:
+        overrides["data_dir"] = data_dir
+    if collection:
+        overrides["collection"] = collection
+    ctx.obj = {"settings": Settings(**overrides)}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--prune", is_flag=True, help="Also delete stored articles whose files are gone from PATHS.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, as_json: bool, quiet: bool) -> None:
+    """Read, clean, chunk, embed and store articles from files or folders.
+
+    \b
+    Accepts .txt, .md, .html/.htm, .jsonl and .jsonl.gz (one article per line with a
+    "text" field; optional id, title, url, date, author, source, category). Folders are
+    read recursively. Unchanged articles are skipped; changed ones replace their old
+    version; an interrupted run resumes when you run the same command again.
+    Exit code 1 when any file failed (the others are still stored).
+
+    \b
+    Examples:
+      hoidap ingest data/sample/
+      hoidap ingest ~/news/2024/ export.jsonl.gz --prune
+    """
+    from ingest.pipeline import Ingestor
+
+    settings = _settings(ctx)
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}", 2)
+    store = _open_store(settings)
+    try:
+        report = Ingestor(settings, store=store).run(list(paths), prune=prune, progress=not quiet)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report.summary())
+    if report.interrupted:
+        sys.exit(130)
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per article.")
+@click.pass_context
+def sources(ctx: click.Context, as_json: bool) -> None:
+    """List stored articles: id, title, province, date and chunk count.
+
+    \b
+    Examples:
+      hoidap sources
+      hoidap sources --json | jq -r '.title'
+    """
+    store = _open_store(_settings(ctx))
+    try:
+        docs = store.list_documents()
+    finally:
+        store.close()
+    if as_json:
+        for d in docs:
+            click.echo(json.dumps(d, ensure_ascii=False))
+        return
+    if not docs:
+        click.echo("no articles stored yet: run `hoidap ingest PATH`")
+        return
+    for d in docs:
+        flag = "" if d.get("complete", True) else "  (incomplete: re-run ingest)"
+        click.echo(f"{d['doc_id']}\t{d.get('published') or '-'}\t{d.get('province') or '-'}\t"
+                   f"{d.get('n_chunks', 0)} chunks\t{d.get('title') or '(no title)'}{flag}")
+
+
+@cli.command()
+@click.argument("doc_ids", nargs=-1)
+@click.option("--source", "source", type=click.Path(path_type=Path), help="Delete every article read from this file or folder.")
+@click.pass_context
+def delete(ctx: click.Context, doc_ids: tuple[str, ...], source: Path | None) -> None:
+    """Delete stored articles by id, or all articles read from a path.
+
+    \b
+    Examples:
+      hoidap delete 000_dcdfc6636e64646c.txt
+      hoidap delete --source data/sample/
+    """
+    if not doc_ids and not source:
+        _fail("give DOC_ID(s) or --source PATH", 2)
+    store = _open_store(_settings(ctx))
+    try:
+        ids = list(doc_ids)
+        known = {d["doc_id"]: d for d in store.list_documents()}
+        unknown = [d for d in ids if d not in known]
+        if source:
+            root = str(source.resolve())
+            ids += [d for d, rec in known.items()
+                    if str(rec.get("source", "")).partition("#")[0] == root
+                    or str(rec.get("source", "")).startswith(root.rstrip("/") + "/")]
+        ids = [d for d in dict.fromkeys(ids) if d in known]
+        n = store.delete_documents(ids)
+    finally:
+        store.close()
+    click.echo(f"deleted {n} article(s)")
+    if unknown:
+        _fail(f"not found: {', '.join(unknown)}", 1)
+    if source and n == 0:
+        _fail(f"no stored article was read from {source}", 1)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Show what the store holds: articles, chunks, embedder, location.
+
+    \b
+    Example:
+      hoidap stats
+    """
+    settings = _settings(ctx)
+    store = _open_store(settings)
+    try:
+        docs = store.list_documents()
+        info = {
+            "collection": store.name,
+            "location": settings.qdrant_url or str(settings.store_path.resolve()),
+            "articles": len(docs),
+            "chunks": store.count_chunks(),
+            "in_flight": sorted(store.pending()),
+            "embedder": store.info().get("embedder"),
+            "dim": store.info().get("dim"),
+            "provinces": sorted({d["province"] for d in docs if d.get("province")}),
+            "dates": [min((d["published"] for d in docs if d.get("published")), default=None),
+                      max((d["published"] for d in docs if d.get("published")), default=None)],
+        }
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=2))
+    else:
+        for k, v in info.items():
+            click.echo(f"{k:12} {v}")
+
+
+def _filters(province: str | None, since: str | None, until: str | None, source_name: str | None):
+    from rag.gazetteer import match_province
+    from rag.store import Filters
+
+    if province and not match_province(province):
+        _fail(f"unknown province {province!r}", 2)
+    for name, d in (("--since", since), ("--until", until)):
+        if d and not _is_iso_date(d):
+            _fail(f"{name} must be a date like 2023-12-31, got {d!r}", 2)
+    if not (province or since or until or source_name):
+        return None
+    return Filters(province=match_province(province) if province else None, since=since, until=until,
+                   source_name=source_name)
+
+
+def _is_iso_date(d: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(d)
+        return True
+    except ValueError:
+        return False
+
+
+def _print_answer(res: dict) -> None:
+    click.echo(res["answer"])
+    if res.get("notice"):
+        click.echo(f"\n({res['notice']})")
+    if res["citations"]:
+        click.echo("")
+    for c in res["citations"]:
+        meta = " — ".join(x for x in (c.get("source_name"), (c.get("published") or "")[:10], c.get("url")) if x)
+        click.echo(f"[{c['n']}] {c.get('title') or c['doc_id']}" + (f" — {meta}" if meta else ""))
+        click.echo(f"    «{c['quote']}»")
+
+
+_ask_options = [
+    click.option("--json", "as_json", is_flag=True, help="Print the full answer object as JSON."),
+    click.option("--mode", type=click.Choice(["extractive", "llm"]), help="Answer mode (default from settings)."),
+    click.option("--province", help="Only articles about this province (accents optional)."),
+    click.option("--since", help="Only articles published on/after this date (YYYY-MM-DD)."),
+    click.option("--until", help="Only articles published on/before this date (YYYY-MM-DD)."),
+    click.option("--source", "source_name", help="Only articles from this source name (e.g. 'Báo Sơn La')."),
+    click.option("--top-k", type=click.IntRange(1, 50), help="Passages to retrieve (default 5)."),
+]
+
+
+def _with_ask_options(f):
+    for opt in reversed(_ask_options):
+        f = opt(f)
+    return f
+
+
+def _assistant(settings: Settings):
+    from rag.assistant import Assistant
+    from rag.store import StoreError
+
+    store = _open_store(settings)
+    if not store.exists():
+        store.close()
+        _fail("nothing ingested yet: run `hoidap ingest data/sample/` first", 2)
+    try:
+        return Assistant(settings, store=store)
+    except StoreError as e:
+        store.close()
+        _fail(str(e), 2)
+
+
+@cli.command()
+@click.argument("question")
+@_with_ask_options
+@click.pass_context
+def ask(ctx, question, as_json, mode, province, since, until, source_name, top_k) -> None:
+    """Answer one question from the stored articles, with numbered citations.
+
+    \b
+    Examples:
+      hoidap ask "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng thời là Giám đốc Trung tâm chính trị?"
+      hoidap ask "tinh nao bo tri truong ban tuyen giao dong thoi la giam doc trung tam chinh tri"
+      hoidap ask "Ban Tuyên giáo đã ban hành bao nhiêu văn bản?" --province "Lạng Sơn" --json
+    """
+    from rag.assistant import QuestionError
+
+    flt = _filters(province, since, until, source_name)
+    assistant = _assistant(_settings(ctx))
+    try:
+        res = assistant.ask(question, filters=flt, mode=mode, top_k=top_k)
+    except QuestionError as e:
+        _fail(str(e), 2)
+    finally:
+        assistant.store.close()
+    if as_json:
+        click.echo(json.dumps(res, ensure_ascii=False, indent=2))
+    else:
+        _print_answer(res)
+
+
+@cli.command()
+@_with_ask_options
+@click.pass_context
+def chat(ctx, as_json, mode, province, since, until, source_name, top_k) -> None:
+    """Multi-turn questions in the terminal; follow-ups use the conversation so far.
+
+    \b
+    Type a question and press Enter; "/new" starts a new conversation, "/quit" or Ctrl-D exits.
+    Example:
+      hoidap chat --province "Đắk Lắk"
+    """
+    from rag.assistant import QuestionError
+
+    flt = _filters(province, since, until, source_name)
+    assistant = _assistant(_settings(ctx))
+    history: list[dict] = []
+    try:
+        while True:
+            try:
+                q = input("\n? ").strip()
+            except EOFError:
+                break
+            if q in ("/quit", "/exit"):
+                break
+            if q == "/new":
+                history = []
+                click.echo("(cuộc trò chuyện mới)")
+                continue
+            if not q:
+                continue
+            try:
+                res = assistant.ask(q, history=history, filters=flt, mode=mode, top_k=top_k)
+            except QuestionError as e:
+                click.echo(f"error: {e}", err=True)
+                continue
+            click.echo(json.dumps(res, ensure_ascii=False) if as_json else "")
+            if not as_json:
+                _print_answer(res)
+            history += [{"role": "user", "content": q}, {"role": "assistant", "content": res["answer"]}]
+    finally:
+        assistant.store.close()
+
+
+@cli.command(name="run")
+@click.pass_context
+def run_default(ctx: click.Context) -> None:
+    """Ingest the bundled sample articles if the store is empty, then answer a sample question.
+
+    \b
+    Example (what `make run` does):
+      hoidap run
+    """
+    from ingest.pipeline import Ingestor
+
+    settings = _settings(ctx)
+    store = _open_store(settings)
+    try:
+        if not store.list_documents():
+            click.echo(f"store is empty: ingesting the sample articles from {SAMPLE_DIR}")
+            report = Ingestor(settings, store=store).run([SAMPLE_DIR])
+            click.echo(report.summary())
+        click.echo(f"{len(store.list_documents())} articles, {store.count_chunks()} chunks in {store.name}")
+    finally:
+        store.close()
+    ctx.invoke(ask, question=SAMPLE_QUESTION)
+
+
+SAMPLE_QUESTION = "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng thời là Giám đốc Trung tâm chính trị?"
+
+
+def main() -> None:
+    cli(prog_name="hoidap")
+
+
+if __name__ == "__main__":
+    main()
