@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 
 from rag import vntext
@@ -31,6 +30,14 @@ _ENTITY = {
     "number": re.compile(r"\d"),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b\d{1,2}-\d{1,2}-\d{4}\b|\b(?:ngày|tháng|năm) \d{1,4}\b", re.I),
 }
+
+
+# Text that addresses the reader's assistant rather than reporting news ("ignore previous
+# instructions…") is never quoted as an answer: article text is data, not instructions.
+_INSTRUCTION = re.compile(
+    r"bỏ qua (mọi|tất cả|các)? ?(hướng dẫn|chỉ dẫn|yêu cầu)|ignore (all |any )?(previous|prior|above) instructions"
+    r"|system prompt|lời nhắc hệ thống|bạn là (một )?(trợ lý|AI|mô hình)|you are (an? )?(AI|assistant|language model)"
+    r"|hãy trả lời rằng|answer that", re.I)
 
 
 def _has_person(s: str) -> bool:
@@ -66,6 +73,21 @@ class Extracted:
     best_score: float
 
 
+def _units(text: str, long: int = 220):
+    """Sentences, with long ones cut at "; " into clauses: a quote should be the clause that
+    answers, not a 400-character sentence listing five achievements."""
+    for s, e in vntext.split_sentences(text):
+        if e - s <= long or "; " not in text[s:e]:
+            yield s, e
+            continue
+        pos = s
+        while pos < e:
+            cut = text.find("; ", pos, e)
+            end = e if cut < 0 else cut + 1
+            yield pos, end
+            pos = end + 1 if cut >= 0 else e
+
+
 def _fold_set(text: str) -> set[str]:
     return {vntext.fold(s) for s in vntext.syllables(text)}
 
@@ -89,10 +111,10 @@ def score_candidates(q: Question, hits: list[Hit], extra_terms: list[str] | None
     seen: set[tuple[str, str]] = set()
     for rank, h in enumerate(hits):
         context = _fold_set(" ".join(str(h.payload.get(k) or "") for k in ("title", "province")))
-        for s, e in vntext.split_sentences(h.text):
+        for s, e in _units(h.text):
             text = h.text[s:e]
             key = (h.doc_id, vntext.normalize(text))
-            if key in seen or len(text) < 12:
+            if key in seen or len(text) < 12 or _INSTRUCTION.search(vntext.normalize(text)):
                 continue
             seen.add(key)
             toks = [vntext.fold(x) for x in vntext.syllables(text)]
@@ -139,9 +161,3 @@ def label(hit: Hit) -> str:
     """How a list bullet names its article: the province it is about, else its title."""
     return hit.payload.get("province") or hit.payload.get("title") or hit.doc_id
 
-
-def group_label_counts(picks: list[Candidate]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for c in picks:
-        counts[label(c.hit)] += 1
-    return counts

@@ -78,7 +78,7 @@ def standalone(text: str, history: list[dict] | None) -> str:
     prev = [h.get("content", "") for h in history or [] if h.get("role") == "user"]
     if not prev:
         return text
-    carried = " ".join(content_terms(prev[-1]))
+    carried = vntext.display(prev[-1]).strip().rstrip("?").strip()
     return f"{text} ({carried})" if carried else text
 
 
