@@ -9,7 +9,7 @@ The CLI (`hoidap ask --json`), the web chat, the HTTP API and the eval harness a
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from rag import extractive, questions
 from rag.embedders import Embedder, get_embedder
@@ -61,36 +61,80 @@ class Assistant:
             raise QuestionError(f"the question is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}")
         return q
 
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.settings.llm_url or self.settings.llm_gguf)
+
     def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
-            mode: str | None = None, top_k: int | None = None) -> dict[str, Any]:
+            mode: str | None = None, top_k: int | None = None,
+            on_token: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Answer one question. `on_token` receives LLM tokens as they stream (llm mode only)."""
         t0 = time.perf_counter()
         q = self.clean_question(question)
+        mode = mode or self.settings.answer_mode
         language = questions.detect_language(q)
-        standalone = questions.standalone(q, history)
+        notice = None
+        if mode == "llm" and self.llm_configured and questions.is_followup(q, history):
+            from rag import llm
+
+            standalone = llm.rewrite_followup(q, history or [], self.settings)
+        else:
+            standalone = questions.standalone(q, history)
         retrieval = self.retriever.search(standalone, filters=filters, top_k=top_k)
         parsed = questions.parse(retrieval.query if retrieval.unaccented else q)
-        carried = questions.content_terms(standalone[len(q):]) if standalone != q else []
+        carried = questions.content_terms(standalone[len(q):]) if standalone.startswith(q) and standalone != q else []
         t1 = time.perf_counter()
         ex = extractive.extract(parsed, retrieval.hits, extra_terms=carried)
         answer, citations = self._render(ex, language)
+        refused, used = ex.refused, "extractive"
+        if mode == "llm":
+            generated, notice = self._llm(q, retrieval.hits, history, language, on_token)
+            if generated is not None:
+                answer, citations, refused, used = generated["answer"], generated["citations"], generated["refused"], "llm"
         timings = dict(retrieval.timings_ms)
         timings["answer"] = (time.perf_counter() - t1) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
         return {
             "question": q,
             "answer": answer,
-            "refused": ex.refused,
+            "refused": refused,
             "citations": citations,
             "retrieved": [{"doc_id": h.doc_id, "chunk_id": h.chunk_id, "score": round(h.score, 6)}
                           for h in retrieval.hits],
             "language": language,
-            "mode": "extractive",
-            "notice": None,
+            "mode": used,
+            "notice": notice,
             "standalone_question": standalone if standalone != q else None,
             "search_query": retrieval.query,
             "confidence": round(ex.best_score, 4),
             "timings_ms": {k: round(v, 1) for k, v in timings.items()},
         }
+
+    def _llm(self, q: str, hits, history, language: str, on_token) -> tuple[dict | None, str | None]:
+        """LLM answer with verified citations, or (None, why) so the caller keeps the extractive one."""
+        vi = language != "en"
+        if not self.llm_configured:
+            return None, ("Chưa cấu hình mô hình ngôn ngữ (HOIDAP_LLM_URL hoặc HOIDAP_LLM_GGUF); đây là câu trả lời trích xuất."
+                          if vi else "No LLM is configured (HOIDAP_LLM_URL or HOIDAP_LLM_GGUF); this is the extractive answer.")
+        if not hits:
+            return {"answer": REFUSAL["vi" if vi else "en"], "citations": [], "refused": True}, None
+        from rag import llm
+
+        try:
+            ans = llm.llm_answer(q, hits, history=history, language=language, settings=self.settings, on_token=on_token)
+        except llm.LLMUnavailable as e:
+            return None, (f"Không dùng được mô hình ngôn ngữ ({e}); đây là câu trả lời trích xuất."
+                          if vi else f"The LLM is unavailable ({e}); this is the extractive answer.")
+        if ans.refused:
+            return {"answer": REFUSAL["vi" if vi else "en"], "citations": [], "refused": True}, None
+        if not ans.citations:
+            return None, ("Câu trả lời của mô hình không có trích dẫn kiểm chứng được; đây là câu trả lời trích xuất."
+                          if vi else "The LLM answer had no verifiable citation; this is the extractive answer.")
+        note = None
+        if ans.dropped:
+            note = (f"Đã bỏ {ans.dropped} trích dẫn không khớp với nguồn." if vi
+                    else f"Removed {ans.dropped} citation(s) that the sources did not support.")
+        return {"answer": ans.text, "citations": ans.citations, "refused": False}, note
 
     def _render(self, ex: extractive.Extracted, language: str) -> tuple[str, list[dict]]:
         lang = "en" if language == "en" else "vi"

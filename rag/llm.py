@@ -765,6 +765,18 @@ def rewrite_followup(question: str, history: list[dict] | None, settings: Settin
         return question
     line = next((ln.strip() for ln in out.splitlines() if ln.strip()), "")
     line = _REWRITE_PREFIX_RE.sub("", line).strip().strip("\"“”'«»").strip()
+    return line if _plausible_rewrite(line, question, turns) else question
+
+
+def _plausible_rewrite(line: str, question: str, history: list[dict]) -> bool:
+    """A rewrite may only reuse words of the question and the history (the prompt's rule 2):
+    that rejects answers, explanations and echoed instructions."""
     if not line or len(line) > 3 * len(question) + 200 or _CITE_RE.search(line) or "<<<" in line:
-        return question
-    return line
+        return False
+    terms = set(questions.content_terms(line))
+    if not terms:
+        return False
+    known = set(questions.content_terms(question))
+    for h in history:
+        known.update(questions.content_terms(str(h.get("content", ""))))
+    return len(terms & known) / len(terms) >= 0.6

@@ -167,6 +167,9 @@ def test_openai_compatible_http_server(http_server, tmp_path):
 
 
 def test_unreachable_url_raises_within_timeout(tmp_path):
+    import llama_index.llms.openai_like  # noqa: F401 - imports take seconds on a busy machine: not timed
+    import openai  # noqa: F401
+
     settings = make(tmp_path, llm_url="http://127.0.0.1:9/v1", llm_timeout_s=3.0)
     t0 = time.monotonic()
     with pytest.raises(LLMUnavailable):
@@ -184,7 +187,7 @@ def test_silent_server_times_out(tmp_path):
         s.listen(8)
         settings = make(tmp_path, llm_url=f"http://127.0.0.1:{s.getsockname()[1]}/v1", llm_timeout_s=1.0)
         t0 = time.monotonic()
-        with pytest.raises(LLMUnavailable):
+        with pytest.raises(LLMUnavailable, match="Timeout"):
             llm_answer(QUESTION, HITS, language="vi", settings=settings)
         assert time.monotonic() - t0 < 5.0
 
@@ -353,3 +356,15 @@ def test_chat_template_choice(tmp_path):
     other = tmp_path / "other.gguf"
     _tiny_gguf(other, **{"general.architecture": "qwen2"})
     assert chat_template_for(other) == ("chatml", False)
+
+
+def test_rewrite_output_must_come_from_the_conversation():
+    from rag.llm import _plausible_rewrite
+
+    history = [{"role": "user", "content": "Tỉnh Sơn La bổ nhiệm ai làm Trưởng Ban Tuyên giáo?"},
+               {"role": "assistant", "content": "Ông Nguyễn Văn An [1]."}]
+    q = "Ông ấy nhận nhiệm vụ từ ngày nào?"
+    assert _plausible_rewrite("Ông Nguyễn Văn An nhận nhiệm vụ Trưởng Ban Tuyên giáo Sơn La từ ngày nào?", q, history)
+    assert not _plausible_rewrite("Bạn viết lại câu hỏi, không trả lời câu hỏi.", q, history)  # echoed prompt
+    assert not _plausible_rewrite("Ông An nhận nhiệm vụ ngày 1/8/2024 [1].", q, history)  # an answer
+    assert not _plausible_rewrite("", q, history)

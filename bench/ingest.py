@@ -1,0 +1,112 @@
+"""Ingest throughput against the embedder's raw throughput on the same texts, in one run.
+
+    .venv/bin/python bench/ingest.py [--corpus ../shared/corpus/dantri_unc.jsonl.gz] [--n 200] [--out reports/bench_ingest.md]
+
+Steps: take the first N articles of the corpus, ingest them into a fresh store with the real
+pipeline (read, clean, metadata, chunk, embed, sparse vectors, Qdrant writes), then embed the
+very same chunk texts again with the bare embedder. Overhead = the share of wall time the
+pipeline spends on anything but embedding, measured as 1 - pipeline tokens/s ÷ raw tokens/s.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "dantri_unc.jsonl.gz"))
+    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--out", default=str(ROOT / "reports" / "bench_ingest.md"))
+    args = ap.parse_args()
+
+    from ingest.chunk import header_for
+    from ingest.pipeline import Ingestor
+    from rag.embedders import get_embedder
+    from rag.settings import Settings
+    from rag.models import Article
+    from rag.store import Store
+
+    tmp = Path(tempfile.mkdtemp(prefix="hoidap_bench_"))
+    src = tmp / "slice.jsonl"
+    opener = gzip.open if args.corpus.endswith(".gz") else open
+    with opener(args.corpus, "rt", encoding="utf-8") as fh, open(src, "w", encoding="utf-8") as out:
+        for i, line in enumerate(fh):
+            if i >= args.n:
+                break
+            out.write(line)
+
+    settings = Settings(data_dir=tmp / "store")
+    embedder = get_embedder(settings)
+    embedder.embed_passages(["khởi động"])  # load the model outside the timings
+    store = Store(settings)
+    ing = Ingestor(settings, store=store, embedder=embedder)
+    t0 = time.perf_counter()
+    report = ing.run([src], progress=True)
+    wall = time.perf_counter() - t0
+
+    # the same texts the pipeline embedded, straight through the embedder
+    pts, offset, texts = [], None, []
+    while True:
+        batch, offset = store.client.scroll(store.name, limit=512, offset=offset, with_payload=True)
+        pts.extend(batch)
+        if offset is None:
+            break
+    by_doc = {}
+    for p in pts:
+        by_doc.setdefault(p.payload["doc_id"], []).append(p.payload)
+    for doc_id in sorted(by_doc):
+        rec = store.get_document(doc_id)
+        for c in sorted(by_doc[doc_id], key=lambda c: c["index"]):
+            art = Article(**{k: rec.get(k) for k in Article.__dataclass_fields__ if k in rec})
+            texts.append(header_for(art) + "\n" + c["text"])
+    store.close()
+    t1 = time.perf_counter()
+    for i in range(0, len(texts), ing.batch_chunks):
+        embedder.embed_passages(texts[i:i + ing.batch_chunks])
+    raw = time.perf_counter() - t1
+    tokens = sum(embedder.count_tokens(t) for t in texts)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rows = {
+        "articles": len(report.stored),
+        "failed": len(report.failed),
+        "chunks": report.chunks,
+        "embedder tokens (with headers)": tokens,
+        "pipeline wall s": round(wall, 2),
+        "pipeline articles/s": round(len(report.stored) / wall, 2),
+        "pipeline chunks/s": round(report.chunks / wall, 2),
+        "pipeline tokens/s": round(tokens / wall, 1),
+        "raw embedder s (same texts)": round(raw, 2),
+        "raw embedder tokens/s": round(tokens / raw, 1),
+        "overhead vs raw": f"{(1 - raw / wall) * 100:.1f}%",
+        "peak RSS MB": round(peak_mb, 1),
+    }
+    md = ["# Ingest benchmark", "",
+          f"Corpus: `{Path(args.corpus).name}`, first {args.n} articles; embedder {embedder.id}; "
+          f"{time.strftime('%Y-%m-%d %H:%M')}; machine: {_machine()}", "",
+          "| metric | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows.items()]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+    print(json.dumps(rows, ensure_ascii=False))
+
+
+def _machine() -> str:
+    import os
+    import platform
+
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+if __name__ == "__main__":
+    main()
