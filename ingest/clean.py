@@ -122,6 +122,10 @@ _BREADCRUMB_RE = re.compile(r"^(?:trang chủ|home)\s*(?:[>»›/|]\s*[^>»›/|
 # a link to another article: ">> Xem thêm: …", "Đọc thêm: …", "Tin liên quan: …"
 _SEE_ALSO_RE = re.compile(r"^(?:>>?|»|►|▶)?\s*(?:xem thêm|đọc thêm|xem tiếp|mời (?:bạn )?(?:đọc|xem)(?: thêm)?|"
                           r"tin liên quan|bài liên quan|tin cùng chuyên mục)\s*[:>»]+\s*\S.{0,200}$", _I)
+# a call for readers' contributions with the newsroom's address ("* Mọi ý kiến đóng góp … hộp thư: x@y.vn")
+_CONTRIB_RE = re.compile(r"^\W{0,3}(?:mọi ý kiến|mọi thông tin|mời (?:quý )?độc giả|độc giả (?:có thể )?gửi|"
+                         r"bạn đọc (?:có thể )?gửi|thông tin (?:phản ánh|liên hệ)|"
+                         r"đường dây nóng của báo|liên hệ quảng cáo)[^\n]{0,250}[\w.+-]+@[\w-]+\.[\w.]+", _I)
 # decorative separator lines and lone bullets (a lone "-" may be a table cell: kept)
 _JUNK_RE = re.compile(r"^(?:[\-–—_=*~#]\s*){3,}$|^[•·|>»›<«‹]$")  # separators, lone bullets
 
@@ -141,7 +145,7 @@ def is_boilerplate_line(line: str) -> bool:
     if not s:
         return False
     if len(s) > 160:  # a real paragraph; the rules below are for short lines only
-        return bool(_COUNTER_STRONG.match(s)) if len(s) < 200 else False
+        return bool(_CONTRIB_RE.match(s)) if len(s) < 300 else False
     if _JUNK_RE.match(s):
         return True
     return bool(
@@ -156,6 +160,7 @@ def is_boilerplate_line(line: str) -> bool:
         or _COPYRIGHT_RE.match(s)
         or _BREADCRUMB_RE.match(s)
         or (_SEE_ALSO_RE.match(s) and len(s.split()) <= 30)
+        or _CONTRIB_RE.match(s)
     )
 
 
@@ -228,7 +233,9 @@ def _clean_lines(lines: list[str], removed: list[str] | None = None) -> list[str
     # 3. join a line wrapped in the middle of a sentence (next line starts in lower case)
     merged: list[str] = []
     for s in keep:
+        first_word = s.split(" ", 1)[0] if s else ""
         if (s and merged and merged[-1] and s[0].islower() and s[0].isalpha()
+                and not any(c.isupper() for c in first_word)  # "iPhone", "eBay" start paragraphs
                 and not merged[-1].endswith(_TERMINAL) and len(merged[-1]) < 400):
             merged[-1] = merged[-1] + " " + s
         else:

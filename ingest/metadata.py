@@ -175,14 +175,20 @@ _URL_RE = re.compile(r"https?://\S+")
 _SOURCE_LINE = re.compile(r"^\(?\s*Nguồn\s*(?P<name>[^:]{0,80}?)\s*:\s*(?P<rest>.{0,300}?)\s*\)?\.?$", _I)
 _SOURCE_PLAIN = re.compile(r"^\(?\s*Nguồn\s+(?P<name>[A-ZĐÀ-Ỹ][^:]{1,60}?)\s*\)?\.?$")
 _THEO_LINE = re.compile(r"^\(?\s*Theo\s+(?P<name>[^.:;!?]{2,60}?)\s*\)?\.?$")
-_CREDIT_LINE = re.compile(r"^\(?\s*(?:Tổng hợp|T/h|TH|Tổng hợp từ [^.]{2,60}|Lược dịch|Biên dịch)\s*\)?\.?$", _I)
+_CREDIT_LINE = re.compile(r"^\(?\s*(?:Tổng hợp|T/h|TH|Tổng hợp từ [^.]{2,60}|Lược dịch|Biên dịch|"
+                          r"(?:Ảnh|Video|Clip|Nguồn ảnh|Đồ họa)\s*:\s*[^.]{1,60})\s*\)?\.?$", _I)
 _CAPTION_RE = re.compile(r"(?:\s|\()(?:Ảnh|Clip|Video|Nguồn ảnh)\s*:\s*\S|^(?:Ảnh|Nguồn ảnh)\s*:\s*\S|\((?:ảnh|video|clip)[^)]{0,40}\)\.?\s*$|^Ảnh minh họa", _I)
 
 _UPPER = "A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 _LOWER = "a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
 _NAME_TOK = rf"(?:[{_UPPER}][{_LOWER}]+|[{_UPPER}]\.\s?(?:[{_UPPER}]\.\s?)*[{_UPPER}][{_LOWER}]+)"
 _ABBR_TOK = rf"(?:PV|CTV|BTV|TTXVN|VNA|TTX|[{_UPPER}]{{2,5}})"
-_NAME_RE = re.compile(rf"^(?P<name>{_NAME_TOK}(?:[\s\-]+{_NAME_TOK}){{1,4}}|{_ABBR_TOK}(?:\s*[-/]\s*{_ABBR_TOK})?)$")
+_INITIAL_TOK = rf"[{_UPPER}]\.\s?(?:[{_UPPER}]\.\s?)*[{_UPPER}][{_LOWER}]+"  # "H.Long", "T. Thủy"
+_NAME_RE = re.compile(rf"^(?P<name>{_NAME_TOK}(?:[\s\-]+{_NAME_TOK}){{1,4}}|{_INITIAL_TOK}|"
+                      rf"{_ABBR_TOK}(?:\s*[-/]\s*{_ABBR_TOK})?)$")
+_NOT_NAMES = {"việt nam", "trung quốc", "hàn quốc", "nhật bản", "hoa kỳ", "liên hợp quốc", "châu âu", "châu á",
+              "đông nam á", "thái lan", "ấn độ", "triều tiên", "đài loan", "hồng kông", "tây nguyên",
+              "nam bộ", "bắc bộ", "trung bộ", "miền bắc", "miền nam", "miền trung", "thủ đô"}
 _BYLINE_PREFIX = re.compile(r"^(?:Bài(?:\s*(?:và|,|&|-)\s*ảnh)?|Tin(?:\s*(?:và|,|&)\s*ảnh)?|Tác giả|Người viết|"
                             r"Phóng viên|Ghi chép|Thực hiện|Nhóm phóng viên|Tin, ảnh|Bài, ảnh)\s*:\s*(?P<rest>.{2,80})$", _I)
 _ROLE_WORDS = re.compile(
@@ -227,7 +233,10 @@ def _headline_like(s: str, allow_period: bool) -> bool:
 
 def _person_name(s: str) -> str | None:
     """The name in a byline line ("Huy Thành", "La Thị Nhung, Ban Tuyên giáo…", "H.Long")."""
-    s = s.strip().strip("()").strip()
+    line_in = s
+    s = s.strip()
+    if s.startswith("(") and s.endswith(")"):
+        s = s[1:-1].strip()
     m = _BYLINE_PREFIX.match(s)
     if m:
         s = m.group("rest").strip()
@@ -240,10 +249,12 @@ def _person_name(s: str) -> str | None:
     head = head.strip()
     if sep and not (tail.strip() and (_ROLE_WORDS.search(tail) or _NAME_RE.match(head))):
         return None
-    if len(head) > 40 or not _NAME_RE.match(head):
+    if len(head) > 40 or not _NAME_RE.match(head) or head.lower() in _NOT_NAMES:
         return None
-    if find_provinces(head) and _fold(head) == _fold(find_provinces(head)[0]):
-        return None  # a place name on its own line
+    credited = bool(re.search(r"\((?:T/h|TH|tổng hợp|theo [^)]{2,60}|lược dịch|dịch)\)\s*$",
+                                                  line_in, flags=_I))
+    if not credited and find_provinces(head) and _fold(head) == _fold(find_provinces(head)[0]):
+        return None  # a place name on its own line (but "Thái Bình (Tổng hợp)" is a byline)
     return head
 
 
@@ -333,7 +344,7 @@ def _known_site(url: str | None) -> str | None:
 
 
 def _analyse_header(paras: list[str], slug: list[str], field_title: str | None):
-    """Index sets of the header zone: dates, page date, title index, sections, site names."""
+    """The header zone: date lines, the article's date line, the headline, the lines above it."""
     limit = 0
     while limit < min(len(paras), 8) and (_words(paras[limit]) <= 40 and len(paras[limit]) <= 300):
         limit += 1
@@ -395,8 +406,10 @@ def _analyse_header(paras: list[str], slug: list[str], field_title: str | None):
                     # the first line is then a caption or an intertitle)
                     title_idx, how = i, "first-line"
                 break
-    sections = [i for i in non_date if title_idx is not None and i < title_idx]
-    return dates, page_date, d_idx, title_idx, how, sections
+    # short lines above the headline are page furniture (site name, section); longer ones stay
+    sections = [i for i in non_date if title_idx is not None and i < title_idx
+                and _words(paras[i]) <= 15 and not re.search(r"[.!?…]$", paras[i])]
+    return dates, d_idx, title_idx, how, sections
 
 
 def _tail(paras: list[str]):
@@ -462,7 +475,7 @@ def _tail(paras: list[str]):
 
 
 _INLINE_THEO = re.compile(r"(?<=[.!?…\"”)\]])\s+\(?Theo\s+(?P<src>[^.()!?]{2,40}?)\)?\.?\s*$")
-_INLINE_TH = re.compile(r"\s*\((?:T/h|TH|tổng hợp|Tổng hợp|theo [^)]{2,40})\)\s*$")
+_INLINE_TH = re.compile(r"\s*\((?:T/h|TH|tổng hợp|theo [^)]{2,40})\)\s*$", _I)
 _INLINE_NAME = re.compile(rf"(?<=[.!?…\"”)\]])\s+(?P<name>{_NAME_TOK}(?:\s+{_NAME_TOK}){{1,3}})\s*$")
 
 
@@ -501,7 +514,7 @@ def build_article(item: RawItem) -> Article:
     url = f_url or t_url
     slug = _slug_tokens(url)
 
-    dates, page_date, d_idx, title_idx, how, sections = _analyse_header(paras[:body_end], slug, f_title)
+    dates, d_idx, title_idx, _how, sections = _analyse_header(paras[:body_end], slug, f_title)
     title = f_title or (paras[title_idx] if title_idx is not None else None)
 
     # published: field > article date line > dateline at the start of the body > URL

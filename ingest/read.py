@@ -14,6 +14,7 @@ import json
 import os
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -484,13 +485,13 @@ def _iter_jsonl(path: Path, doc_prefix: str, gz: bool, max_bytes: int) -> Iterat
     except OSError as e:
         yield ReadFailure(src, f"cannot read: {e.strerror or e}")
         return
-    n_items = 0
+    n_items = n_bad = 0
     lineno = 0
     with raw as f:
         while True:
             try:
                 line = f.readline(max_bytes + 1)
-            except (OSError, EOFError, gzip.BadGzipFile) as e:
+            except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
                 where = f"after line {lineno}" if lineno else "at the start"
                 what = "not a valid gzip file" if lineno == 0 and isinstance(e, gzip.BadGzipFile) \
                     else f"the file is truncated or corrupt {where}"
@@ -505,6 +506,7 @@ def _iter_jsonl(path: Path, doc_prefix: str, gz: bool, max_bytes: int) -> Iterat
                     more = f.readline(1024 * 1024)
                     if not more or more.endswith(b"\n"):
                         break
+                n_bad += 1
                 yield ReadFailure(lsrc, f"line {lineno}: record is over the {_human_size(max_bytes)} "
                                         f"limit (HOIDAP_MAX_FILE_MB)")
                 continue
@@ -518,25 +520,31 @@ def _iter_jsonl(path: Path, doc_prefix: str, gz: bool, max_bytes: int) -> Iterat
                 if lineno == 1 and b"\x00" in line:
                     yield ReadFailure(src, "JSONL must be UTF-8 (this looks like UTF-16 or binary)")
                     return
+                n_bad += 1
                 yield ReadFailure(lsrc, f"line {lineno}: not valid UTF-8 (byte {e.start})")
                 continue
             try:
                 rec = json.loads(s)
             except json.JSONDecodeError as e:
+                n_bad += 1
                 yield ReadFailure(lsrc, f"line {lineno}: invalid JSON: {e.msg} (column {e.colno})")
                 continue
             if not isinstance(rec, dict):
+                n_bad += 1
                 yield ReadFailure(lsrc, f"line {lineno}: expected a JSON object, got {type(rec).__name__}")
                 continue
             if "text" not in rec or rec["text"] is None:
+                n_bad += 1
                 yield ReadFailure(lsrc, f"line {lineno}: missing 'text'")
                 continue
             if not isinstance(rec["text"], str):
+                n_bad += 1
                 yield ReadFailure(lsrc, f"line {lineno}: 'text' must be a string, "
                                         f"not {type(rec['text']).__name__}")
                 continue
             text = _finish(rec["text"])
             if not text.strip():
+                n_bad += 1
                 yield ReadFailure(lsrc, f"line {lineno}: 'text' is empty")
                 continue
             fields: dict[str, Any] = {}
@@ -549,8 +557,8 @@ def _iter_jsonl(path: Path, doc_prefix: str, gz: bool, max_bytes: int) -> Iterat
             doc_id = str(rid).strip() if rid is not None and str(rid).strip() else f"{doc_prefix}#{lineno}"
             n_items += 1
             yield RawItem(doc_id=doc_id, source=lsrc, kind="jsonl", text=text, fields=fields)
-    if lineno == 0:
-        yield ReadFailure(src, "empty file")
+    if n_items == 0 and n_bad == 0:
+        yield ReadFailure(src, "empty file (no JSON records)")
 
 
 def _one_file(path: Path, doc_id: str, max_bytes: int, explicit: bool) -> Iterator[RawItem | ReadFailure]:

@@ -112,8 +112,8 @@ _PROVINCES: dict[str, list[str]] = {
 _HCM_NAMES = ["Hồ Chí Minh", "HCM"]
 _HCM_PREFIXES = ["TP", "TP.", "T.P", "T.P.", "Thành phố", "Thành Phố"]
 _PROVINCES[HCM] = [f"{p} {n}" for p in _HCM_PREFIXES for n in _HCM_NAMES] + [
-    f"{p}{n}" for p in ("TP.", "T.P.", "TP") for n in _HCM_NAMES
-] + ["TPHCM", "TP.HCM", "HCMC", "Sài Gòn", "Saigon", "Sài Gòn - Gia Định"]
+    f"{p}{n}" for p in ("TP.", "T.P.") for n in _HCM_NAMES
+] + ["TPHCM", "HCMC", "Sài Gòn", "Saigon", "Sài Gòn - Gia Định"]
 
 ALL_PROVINCES: list[str] = list(_PROVINCES)
 assert len(ALL_PROVINCES) == 63, len(ALL_PROVINCES)
@@ -163,7 +163,7 @@ _AMBIGUOUS_ALIASES = {"Huế", "Bà Rịa", "Sài Gòn", "Vũng Tàu"}
 # phrases that contain a name but are not the province (matched first, then dropped)
 _BLOCKERS = [
     "Thái Bình Dương", "châu Á - Thái Bình Dương", "Châu Á - Thái Bình Dương", "Ấn Độ - Thái Bình Dương",
-    "Sài Gòn Giải Phóng",  # newspaper: keep? it is based in the city, but it is a title, not a place
+    "Sài Gòn Giải Phóng",  # a newspaper's name, not a mention of the city
 ]
 
 # family names and common middle names: "<one of these> Hòa Bình" is a person
@@ -175,9 +175,11 @@ Như Hồng Thu Thúy Thùy Phương Bảo Gia Hải Hà Nhật Tiến Trung Vi�
 """.split())
 # a preceding word that makes the name a smaller unit or a street, not the province
 _UNIT_WORDS = {"xã", "phường", "đường", "phố", "ấp", "thôn", "bản", "quận", "huyện", "thị trấn",
-               "khu phố", "làng", "hẻm", "ngõ", "kiệt", "tổ", "cầu", "chợ", "bến xe", "ga", "sân", "hồ",
-               "công viên", "khách sạn", "phòng", "lớp"}
-
+               "khu phố", "làng", "hẻm", "ngõ", "kiệt", "tổ", "khóm", "cầu"}
+# a kinship word or title before an ambiguous name makes it a person: "chị Huế", "ông Khánh Hòa"
+_KIN_WORDS = {"anh", "chị", "em", "ông", "bà", "cô", "chú", "bác", "cậu", "mợ", "dì", "thím", "cháu", "cụ",
+              "bé", "thầy", "vợ", "chồng", "mẹ", "bố", "cha", "nữ sinh", "nam sinh", "bệnh nhân", "nạn nhân",
+              "sinh viên", "học sinh", "cầu thủ", "ca sĩ", "nghệ sĩ", "đồng chí", "tên", "tác giả", "phóng viên"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -189,7 +191,6 @@ except Exception:  # pragma: no cover - depends on the other module being presen
     _vntext = None
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _OLD_STYLE = re.compile(r"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?![^\W\d_])")
 
 
@@ -253,6 +254,7 @@ _FIRST = {k[0] for k in _TABLE}
 _PREV_WORDS = re.compile(r"([^\W\d_]+)\.?\s*$")
 _PREV_TWO = re.compile(r"([^\W\d_]+\s+[^\W\d_]+)\.?\s*$")
 
+
 def _letters(s: str) -> list[str]:
     return [c for c in s if c.isalpha()]
 
@@ -296,6 +298,8 @@ def _accept(text: str, start: int, end: int, canon: str, alias: str) -> bool:
     if not ambiguous:
         return True
     cue = w1.lower() in ("tỉnh", "tp", "tp.") or w2 in ("thành phố", "tỉnh ủy", "ubnd tỉnh")
+    if not cue and (w1.lower() in _KIN_WORDS or w2 in _KIN_WORDS):
+        return False
     if case == "lower":
         return cue
     if case == "upper":
@@ -303,17 +307,9 @@ def _accept(text: str, start: int, end: int, canon: str, alias: str) -> bool:
         if not _context_is_caps(text, start, end):
             return True  # capitals inside mixed-case text: emphasis of the name
         return cue or w1.lower() in ("ở", "tại")
-    # Title case: reject personal names ("Nguyễn Hòa Bình", "Nguyễn Thị Huế")
-    if w1 and w1[0].isupper() and w1 in _PERSON_WORDS and not cue:
-        # "... tại Hà Nội" has a lower-case word before; a capitalised family/middle name means a person
-        return False
-    # "Huế" as a given name after a middle name is handled above; the next word capitalised as a
-    # name continuation ("Hòa Bình Minh") also signals a person or an organisation
-    after = text[end:end + 20]
-    nxt = re.match(r"\s([^\W\d_]+)", after)
-    if nxt and alias in (_norm("Huế"),) and nxt.group(1)[0].isupper() and nxt.group(1) in _PERSON_WORDS:
-        return False
-    return True
+    # Title case: a capitalised family or middle name right before it makes a person
+    # ("Nguyễn Hòa Bình", "Nguyễn Thị Huế"); "... tại Hòa Bình" has a lower-case word before
+    return not (w1 and w1 in _PERSON_WORDS and not cue)
 
 
 def province_mentions(text: str) -> list[tuple[str, int, int]]:

@@ -215,6 +215,13 @@ def test_inline_byline_and_theo_source_of_aggregated_text():
     assert (b.author, b.source_name) == ("Minh Phương", "Reuters") and b.text == BODY
     c = build_article(_item(f"{BODY} Theo VnExpress"))
     assert c.source_name == "VnExpress" and c.text == BODY
+    d = build_article(_item(f"{BODY} Tri Thu (t/h) Theo Đời sống Plus"))
+    assert (d.author, d.source_name, d.text) == ("Tri Thu", "Đời sống Plus", BODY)
+    e = build_article(_item(f"{BODY}\nThái Bình (Tổng hợp)"))
+    assert e.author == "Thái Bình" and "Thái Bình" not in e.provinces  # a byline, not the province
+    f = build_article(_item(f"{BODY}\nHà An\n* Mọi ý kiến đóng góp về giáo dục, độc giả gửi tin, bài về hộp "
+                            f"thư: giaoduc@dantri.com.vn"))
+    assert f.author == "Hà An" and f.text == BODY
 
 
 def test_html_item_end_to_end(tmp_path):

@@ -233,6 +233,10 @@ def test_jsonl_gz_is_streamed(tmp_path):
     broken.write_bytes(b"not gzip at all")
     item = one(broken)
     assert isinstance(item, ReadFailure) and "gzip" in item.reason
+    blank = tmp_path / "blank.jsonl"
+    blank.write_text("\n  \n\n", encoding="utf-8")
+    item = one(blank)
+    assert isinstance(item, ReadFailure) and item.reason.startswith("empty file")
 
 
 def test_jsonl_record_over_the_limit_is_skipped_alone(tmp_path):
