@@ -11,6 +11,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+try:  # property tests check behaviour, not speed: a loaded 2-core CI machine must not flake them
+    from hypothesis import settings as _hyp
+
+    _hyp.register_profile("hoidap", deadline=None)
+    _hyp.load_profile("hoidap")
+except ImportError:  # pragma: no cover
+    pass
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 
