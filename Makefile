@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/hoidap run
+	$(VENV)/bin/hoidap serve
 
 test: $(STAMP)
 	$(PY) -m pytest -q

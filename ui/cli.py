@@ -361,8 +361,14 @@ SAMPLE_QUESTION = "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng th�
 
 
 def main() -> None:
+    # the web and eval commands live in their own modules and register themselves on `cli`
+    from ui import eval_cli, web_cli  # noqa: F401
+
     cli(prog_name="hoidap")
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m ui.cli`: run the importable module's group, the one the commands register on
+    from ui.cli import main as _main
+
+    _main()

@@ -1,0 +1,69 @@
+"""`hoidap serve`: the web UI and HTTP API (registered on ui.cli.cli by the import at its bottom)."""
+from __future__ import annotations
+
+import ipaddress
+import sys
+
+import click
+
+from rag.settings import SAMPLE_DIR
+from ui.cli import _fail, _settings, cli
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@cli.command()
+@click.option("--host", help="Address to bind (default 127.0.0.1, HOIDAP_HOST). 0.0.0.0 = every interface.")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default 7860, HOIDAP_PORT).")
+@click.option("--no-sample", is_flag=True, help="Do not ingest the sample articles when the store is empty.")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None, no_sample: bool) -> None:
+    """Web chat (Hỏi đáp / Nguồn dữ liệu / Thêm bài viết) and HTTP API on one server.
+
+    \b
+    Routes: /  (UI), POST /api/ask, GET /api/sources,
+            POST /v1/chat/completions, GET /v1/models  (OpenAI-compatible)
+    If the store is empty, the sample articles are ingested first. With HOIDAP_ACCESS_TOKEN
+    set, the API needs "Authorization: Bearer <token>" and the UI asks for a login
+    (user "hoidap", password = the token).
+
+    \b
+    Examples:
+      hoidap serve                              # http://127.0.0.1:7860/
+      HOIDAP_ACCESS_TOKEN=s3cret hoidap serve --host 0.0.0.0 --port 8080
+    """
+    from rag.store import StoreError
+    from ui.web import Services, launch
+
+    settings = _settings(ctx)
+    host = host or settings.host
+    port = settings.port if port is None else port
+    if not _is_loopback(host):
+        warn = (f"warning: binding {host}: the app is reachable from other machines"
+                + ("" if settings.access_token else " and anyone can ask, upload and delete articles; "
+                   "set HOIDAP_ACCESS_TOKEN to require a token"))
+        click.secho(warn, fg="yellow", err=True)
+    try:
+        services = Services(settings)
+    except StoreError as e:
+        _fail(str(e), 2)
+    try:
+        if not no_sample and not services.documents():
+            click.echo(f"store is empty: ingesting the sample articles from {SAMPLE_DIR}", err=True)
+            report = services.ingest_paths([SAMPLE_DIR], progress=True)
+            click.echo(report.summary(), err=True)
+    except BaseException:
+        services.close()
+        raise
+    try:
+        launch(settings, host, port, services=services)
+    except RuntimeError as e:
+        _fail(str(e), 2)
+    sys.exit(0)
