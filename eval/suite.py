@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 FIELDS = ("id", "question", "answers", "must_contain", "gold_sources", "unanswerable", "history", "type")
+# Extra fields a suite line may carry and the harness ignores: the web chat's feedback.jsonl
+# stores the rated answer there, so that file loads as a suite as it is.
+IGNORED = ("feedback",)
 ROLES = ("user", "assistant")
 
 
@@ -47,7 +50,7 @@ def _check(obj: Any) -> list[str]:
     """Problems with one parsed line (empty list = valid)."""
     if not isinstance(obj, dict):
         return ["not a JSON object"]
-    problems = [f"unknown field {k!r}" for k in obj if k not in FIELDS]
+    problems = [f"unknown field {k!r}" for k in obj if k not in FIELDS and k not in IGNORED]
     for key in ("id", "question"):
         if key not in obj:
             problems.append(f"missing {key!r}")
