@@ -84,8 +84,14 @@ class Assistant:
         parsed = questions.parse(retrieval.query if retrieval.unaccented else q)
         carried = questions.content_terms(standalone[len(q):]) if standalone.startswith(q) and standalone != q else []
         t1 = time.perf_counter()
-        ex = extractive.extract(parsed, retrieval.hits, extra_terms=carried)
-        answer, citations = self._render(ex, language)
+        meta_field = extractive.metadata_question(q)
+        meta = extractive.metadata_pick(meta_field, retrieval.hits) if meta_field else None
+        if meta is not None:
+            ex = extractive.Extracted(refused=False, picks=[meta], list_answer=False, best_score=1.0)
+            answer, citations = self._render_metadata(meta_field, meta, language), [citation_for(1, meta)]
+        else:
+            ex = extractive.extract(parsed, retrieval.hits, extra_terms=carried)
+            answer, citations = self._render(ex, language, parsed.qtype)
         refused, used = ex.refused, "extractive"
         if mode == "llm":
             generated, notice = self._llm(q, retrieval.hits, history, language, on_token)
@@ -136,7 +142,27 @@ class Assistant:
                     else f"Removed {ans.dropped} citation(s) that the sources did not support.")
         return {"answer": ans.text, "citations": ans.citations, "refused": False}, note
 
-    def _render(self, ex: extractive.Extracted, language: str) -> tuple[str, list[dict]]:
+    @staticmethod
+    def _render_metadata(field: str, pick: extractive.Candidate, language: str) -> str:
+        p = pick.hit.payload
+        title = p.get("title") or pick.hit.doc_id
+        value = p.get(field)
+        if field == "published":
+            d = str(value)[:10].split("-")
+            value = f"{int(d[2])}/{int(d[1])}/{d[0]}" if len(d) == 3 else value
+        templates = {
+            "vi": {"author": "Bài «{t}» do {v} viết [1].", "published": "Bài «{t}» được đăng ngày {v} [1].",
+                   "source_name": "Bài «{t}» được đăng trên {v} [1]."},
+            "en": {"author": "The article «{t}» was written by {v} [1].",
+                   "published": "The article «{t}» was published on {v} [1].",
+                   "source_name": "The article «{t}» was published by {v} [1]."},
+        }
+        out = templates["en" if language == "en" else "vi"][field].format(t=title, v=value)
+        if field == "source_name" and p.get("url"):
+            out += f" ({p['url']})"
+        return out
+
+    def _render(self, ex: extractive.Extracted, language: str, qtype: str = "fact") -> tuple[str, list[dict]]:
         lang = "en" if language == "en" else "vi"
         if ex.refused:
             return REFUSAL[lang], []
@@ -145,6 +171,10 @@ class Assistant:
             lines = [LIST_INTRO[lang].format(n=len(ex.picks))]
             lines += [f"- **{extractive.label(c.hit)}**: {c.text} [{i + 1}]" for i, c in enumerate(ex.picks)]
             return "\n".join(lines), citations
-        body = " ".join(f"{c.text} [{i + 1}]" for i, c in enumerate(ex.picks))
+        if qtype in ("place", "list"):
+            # "tỉnh nào…?" answered by a sentence that never names its province: say which one it is
+            body = " ".join(f"**{extractive.label(c.hit)}**: {c.text} [{i + 1}]" for i, c in enumerate(ex.picks))
+        else:
+            body = " ".join(f"{c.text} [{i + 1}]" for i, c in enumerate(ex.picks))
         intro = SINGLE_INTRO[lang]
         return (f"{intro}\n{body}" if intro else body), citations
