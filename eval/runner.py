@@ -2,8 +2,8 @@
 on every case, scored and written as DIR/results.jsonl, DIR/summary.json, DIR/report.md,
 DIR/report.html and DIR/plots/ (see eval.report).
 
-The corpus (a folder or a JSONL file) is ingested into its own collection in the normal data
-dir, named from the corpus path (``eval_<slug>_<hash>``, the hash over the resolved path and the
+The corpus (a folder or a JSONL file) is ingested into its own collection under ``<data_dir>/eval`` (its own
+Qdrant folder, so an eval never locks out the web app), named from the corpus path (``eval_<slug>_<hash>``, the hash over the resolved path and the
 embedder id). Unchanged articles are skipped by the ingestor, so a second run does not re-embed;
 articles no longer in the corpus are removed, so the collection mirrors the corpus exactly.
 
@@ -230,7 +230,12 @@ def run_suite(suite_path: str | Path, corpus: str | Path, out_dir: str | Path, s
     embedder = embedder or get_embedder(settings)
     own = store is None
     name = store.name if store is not None else corpus_collection(corpus, embedder.id)
-    settings = settings.model_copy(update={"collection": name})
+    if own:
+        # its own store folder too: Qdrant local mode locks a whole folder, and an eval run must
+        # not lock out the web app serving the main store (or the other way round)
+        settings = settings.model_copy(update={"collection": name, "data_dir": settings.data_dir / "eval"})
+    else:
+        settings = settings.model_copy(update={"collection": name})
     if own:
         store = Store(settings, name)
     try:

@@ -129,7 +129,8 @@ def run_viquad(data_dir: str | Path, out_dir: str | Path, settings: Settings, li
         raise EvalError(f"{qpath} has no question")
     embedder = embedder or get_embedder(settings)
     name = corpus_collection(corpus, embedder.id)
-    settings = settings.model_copy(update={"collection": name})
+    # same folder as eval.runner uses: never the main store the web app may hold open
+    settings = settings.model_copy(update={"collection": name, "data_dir": settings.data_dir / "eval"})
     runs: dict[str, dict[str, Any]] = {}
     with Store(settings, name) as store:
         corpus_info = prepare_corpus(corpus, store, settings, embedder, progress=progress, log=log)
