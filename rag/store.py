@@ -50,6 +50,17 @@ def chunk_point_id(doc_id: str, version: str, index: int) -> str:
     return str(uuid.uuid5(NS, f"chunk:{doc_id}:{version}:{index}"))
 
 
+def is_iso_date(value: str) -> bool:
+    """A filter bound must be a real calendar date (YYYY-MM-DD)."""
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(value)
+        return True
+    except ValueError:
+        return False
+
+
 @dataclass
 class Filters:
     province: str | None = None

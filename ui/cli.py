@@ -194,27 +194,17 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 def _filters(province: str | None, since: str | None, until: str | None, source_name: str | None):
     from rag.gazetteer import match_province
-    from rag.store import Filters
+    from rag.store import Filters, is_iso_date
 
     if province and not match_province(province):
         _fail(f"unknown province {province!r}", 2)
     for name, d in (("--since", since), ("--until", until)):
-        if d and not _is_iso_date(d):
+        if d and not is_iso_date(d):
             _fail(f"{name} must be a date like 2023-12-31, got {d!r}", 2)
     if not (province or since or until or source_name):
         return None
     return Filters(province=match_province(province) if province else None, since=since, until=until,
                    source_name=source_name)
-
-
-def _is_iso_date(d: str) -> bool:
-    import datetime as dt
-
-    try:
-        dt.date.fromisoformat(d)
-        return True
-    except ValueError:
-        return False
 
 
 def _print_answer(res: dict) -> None:

@@ -42,7 +42,7 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlparse
 
 from rag.settings import Settings, apply_process_env
-from rag.store import Filters, Store
+from rag.store import Filters, Store, is_iso_date
 
 APP_TITLE = "hoidap — Hỏi đáp báo chí"
 UI_USER = "hoidap"
@@ -606,7 +606,7 @@ def _ui_filters(province: str | None, since: str | None, until: str | None) -> F
     vals = []
     for label, v in (("Từ ngày", since), ("Đến ngày", until)):
         v = (v or "").strip()
-        if v and (not _ISO_DATE.match(v) or not _is_date(v)):
+        if v and (not _ISO_DATE.match(v) or not is_iso_date(v)):
             raise ValueError(f"«{label}» phải là ngày dạng YYYY-MM-DD (ví dụ 2023-12-31), không phải «{v}».")
         vals.append(v or None)
     if vals[0] and vals[1] and vals[0] > vals[1]:
@@ -615,14 +615,6 @@ def _ui_filters(province: str | None, since: str | None, until: str | None) -> F
     if not (prov or vals[0] or vals[1]):
         return None
     return Filters(province=prov, since=vals[0], until=vals[1])
-
-
-def _is_date(v: str) -> bool:
-    try:
-        dt.date.fromisoformat(v)
-        return True
-    except ValueError:
-        return False
 
 
 def _filters_dict(f: Filters | None) -> dict | None:
