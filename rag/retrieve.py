@@ -18,6 +18,7 @@ from rag import lexical, vntext
 from rag.embedders import Embedder
 from rag.gazetteer import find_provinces
 from rag.models import Hit
+from rag.rerank import get_reranker
 from rag.settings import Settings
 from rag.store import Filters, Store
 
@@ -94,6 +95,7 @@ class HybridRetriever(BaseRetriever):
         self.store = store
         self.embedder = embedder
         self.settings = settings
+        self.reranker = get_reranker(settings)  # loaded now: a bad model id fails at start, not mid-chat
 
     def search(self, question: str, filters: Filters | None = None, top_k: int | None = None,
                candidates: int = 30) -> Retrieval:
@@ -116,10 +118,17 @@ class HybridRetriever(BaseRetriever):
         timings["embed"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         sparse = {"lex": lexical.query_vector(q, "lex"), "fold": lexical.query_vector(q, "fold")}
-        weights = {"dense": 1.0, "lex": 1.0, "fold": 1.0 if unaccented else 0.5}
+        st = self.settings
+        weights = {"dense": st.weight_dense, "lex": st.weight_lex,
+                   "fold": st.weight_fold_unaccented if unaccented else st.weight_fold}
         hits = self.store.search(dense, sparse, limit=candidates, filters=filters, weights=weights,
                                  boost=boost, boost_weight=BOOST)
         timings["search"] = (time.perf_counter() - t2) * 1000
+        if self.reranker is not None and hits:
+            t3 = time.perf_counter()
+            n = max(1, self.settings.rerank_candidates)
+            hits = self.reranker.rerank(q, hits[:n]) + hits[n:]
+            timings["rerank"] = (time.perf_counter() - t3) * 1000
         hits = diversify(hits, top_k or self.settings.top_k)
         timings["total"] = (time.perf_counter() - t0) * 1000
         return Retrieval(query=q, hits=hits, unaccented=unaccented, timings_ms=timings)
