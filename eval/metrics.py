@@ -342,7 +342,7 @@ def percentile(values: Iterable[float | None], p: float) -> float | None:
 
 
 # row fields that are numbers/bools but not metrics to average
-NON_METRIC = frozenset({"latency_ms", "refused", "unanswerable"})
+NON_METRIC = frozenset({"latency_ms", "refused", "unanswerable", "confidence"})
 
 
 def _is_metric(key: str, value: Any) -> bool:

@@ -172,6 +172,7 @@ def run_system(cases: list[Case], assistant: Any, store: Store, progress: bool =
             latency_ms=round(latency, 1),
             language=res.get("language"),
             search_query=res.get("search_query"),
+            confidence=res.get("confidence"),
             timings_ms=res.get("timings_ms"),
         )
         doc_texts = {c["doc_id"]: _doc_text(store, texts, c["doc_id"]) for c in cites}

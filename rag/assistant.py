@@ -90,7 +90,11 @@ class Assistant:
             ex = extractive.Extracted(refused=False, picks=[meta], list_answer=False, best_score=1.0)
             answer, citations = self._render_metadata(meta_field, meta, language), [citation_for(1, meta)]
         else:
-            ex = extractive.extract(parsed, retrieval.hits, extra_terms=carried)
+            if language != "vi" and retrieval.hits:  # few shared words: compare meanings instead
+                ex = extractive.extract_crosslingual(parsed, retrieval.hits, self.embedder.embed_query(retrieval.query),
+                                                     self.embedder.embed_passages)
+            else:
+                ex = extractive.extract(parsed, retrieval.hits, self.settings.refuse_below, extra_terms=carried)
             answer, citations = self._render(ex, language, parsed.qtype)
         refused, used = ex.refused, "extractive"
         if mode == "llm":

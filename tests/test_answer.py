@@ -63,6 +63,7 @@ def test_unaccented_question_gets_the_same_answer(assistant):
     "Đội bóng nào vô địch World Cup 2022?",
     "Giá vàng SJC hôm nay là bao nhiêu?",
     "Who won the Champions League final in 2019?",
+    "What will the weather be like in Hanoi tomorrow?",
 ])
 def test_out_of_corpus_question_is_refused(assistant, question):
     res = assistant.ask(question)
@@ -82,6 +83,21 @@ def test_follow_up_resolves_against_history(assistant):
 def test_english_question_answers_in_english_frame(assistant):
     res = assistant.ask("Which provinces appointed the head of the Propaganda Department as director of the political center?")
     assert res["language"] == "en"
+
+
+@pytest.mark.parametrize("question, expected, doc", [
+    ("On what date did the Dak Lak Propaganda Department issue Plan 25-KH/BTGTU?", "10/1/2022", DAK_LAK),
+    ("In Dien Bien, which district disinfects every vehicle going in and out because of Covid-19?", "Mường Nhé", None),
+])
+def test_english_questions_are_answered_by_cross_lingual_similarity(assistant, question, expected, doc):
+    """English shares no words with the articles: the sentence is chosen by e5's cross-lingual
+    similarity, quoted in Vietnamese inside an English frame, with its citation."""
+    res = assistant.ask(question)
+    assert res["language"] == "en" and not res["refused"]
+    assert res["answer"].startswith("According to the ingested articles")
+    assert expected in res["answer"] and expected in res["citations"][0]["quote"]
+    if doc:
+        assert _cited(res)[0] == doc
 
 
 def test_json_object_shape_and_cli(sample_store):
