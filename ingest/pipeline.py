@@ -63,8 +63,11 @@ class _Progress:
         if enabled:
             from tqdm import tqdm
 
+            # shown in a log file too (an operator tailing a background ingest), but there one
+            # line every 30 s instead of a redrawn bar
+            tty = sys.stderr.isatty()
             self.bar = tqdm(total=None, unit="art", desc="ingest", file=sys.stderr, dynamic_ncols=True,
-                            mininterval=0.5, disable=None)
+                            mininterval=0.5 if tty else 30, ascii=not tty)
 
     def set_total(self, n: int | None) -> None:
         if self.bar is not None and n:
