@@ -1,0 +1,136 @@
+"""Grid over the fusion settings (RRF k, channel weights, DBSF) on a ViQuAD-style dev set.
+
+    .venv/bin/python bench/tune_fusion.py [--dir ../shared/eval/viquad2] [--limit N]
+                                          [--out reports/tune_fusion.md]
+
+Ingests the corpus into the eval store (unchanged paragraphs are skipped), then ranks every
+answerable question, as written and with its diacritics removed, under each setting, and
+reports document-level MRR@10 / hit@1 / hit@5.
+
+Local-mode Qdrant fuses in Python, and scoring a sparse query there costs ~0.3-0.8 s on 1,000
+chunks, so each channel's ranked list (dense, lex, fold; top `prefetch_limit`) is fetched once
+per question and the grid fuses those lists with qdrant-client's own fusion functions, the
+ones local mode runs for `query_points(prefetch=…, query=Rrf/DBSF)`. Not replayed: the
+province/year soft boost (0.01, a tie-breaker). The chosen values go into rag/settings.py
+defaults and the table into the README; a dev set, so re-check on other data before trusting
+small differences.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def channel_lists(store, embedder, settings, question: str) -> list[list]:
+    """The dense, lex and fold ranked lists (raw scores) for one question, as the retriever
+    would prefetch them, after restoring diacritics for an unaccented question."""
+    from rag import lexical, vntext
+    from rag.retrieve import restore_diacritics
+
+    q = vntext.display(question).strip()
+    if vntext.is_unaccented(q):
+        first = store.search(None, {"fold": lexical.query_vector(q, "fold")}, limit=30)
+        restored = restore_diacritics(q, [h.text + " " + (h.title or "") for h in first])
+        q = restored if vntext.has_diacritics(restored) else q
+    queries = {"dense": embedder.embed_query(q).tolist(), "lex": lexical.query_vector(q, "lex"),
+               "fold": lexical.query_vector(q, "fold")}
+    out = []
+    for ch, query in queries.items():
+        if ch != "dense" and not query.indices:
+            out.append([])
+            continue
+        res = store.client.query_points(store.name, query=query, using=ch, limit=settings.prefetch_limit,
+                                        with_payload=["doc_id"])
+        out.append(res.points)
+    return out
+
+
+def fuse(chans: list[list], settings, weights: list[float], limit: int = 30) -> list:
+    """qdrant-client's own fusion over the cached channel lists (what local mode runs)."""
+    from qdrant_client.hybrid.fusion import distribution_based_score_fusion, reciprocal_rank_fusion
+
+    used = [(c, w) for c, w in zip(chans, weights) if c and w > 0]
+    if settings.fusion == "dbsf":
+        return distribution_based_score_fusion([[p.model_copy() for p in c] for c, _ in used], limit=limit)
+    return reciprocal_rank_fusion([c for c, _ in used], limit=limit, ranking_constant_k=settings.rrf_k,
+                                  weights=[w for _, w in used])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", default=str(ROOT.parent / "shared" / "eval" / "viquad2"))
+    ap.add_argument("--limit", type=int, default=None, help="first N answerable questions only")
+    ap.add_argument("--out", default=str(ROOT / "reports" / "tune_fusion.md"))
+    args = ap.parse_args()
+
+    from eval.metrics import dedup, hit_at, mrr_at
+    from eval.runner import _MemoQuery, corpus_collection, prepare_corpus
+    from rag import vntext
+    from rag.embedders import get_embedder
+    from rag.settings import Settings, apply_process_env
+    from rag.store import Store
+
+    apply_process_env()
+    data = Path(args.dir)
+    corpus = data / "corpus.jsonl"
+    recs = [json.loads(line) for line in (data / "questions.jsonl").open(encoding="utf-8") if line.strip()]
+    recs = [r for r in recs if not r.get("unanswerable") and r.get("gold_sources")][: args.limit]
+    base = Settings()
+    embedder = _MemoQuery(get_embedder(base))
+    name = corpus_collection(corpus, embedder.id)
+    base = base.model_copy(update={"collection": name, "data_dir": base.data_dir / "eval"})
+    variants = {"accented": [r["question"] for r in recs], "unaccented": [vntext.fold(r["question"]) for r in recs]}
+    gold = [r["gold_sources"] for r in recs]
+
+    # each variant has its own folded-channel weight, so it is tuned on its own axis
+    grid_common = {"rrf_k": [2, 3, 5, 10, 20, 60], "weight_dense": [0.7, 1.0, 1.5]}
+    fold_axis = {"accented": ("weight_fold", [0.25, 0.5, 1.0]),
+                 "unaccented": ("weight_fold_unaccented", [0.5, 1.0, 1.5])}
+    rows: list[dict] = []
+    with Store(base, name) as store:
+        prepare_corpus(corpus, store, base, embedder, progress=True)
+        lists = {v: [channel_lists(store, embedder, base, q) for q in qs] for v, qs in variants.items()}
+        for variant, per_q in lists.items():
+            fkey, fvals = fold_axis[variant]
+            configs = [dict(zip(("rrf_k", "weight_dense", fkey), v))
+                       for v in itertools.product(grid_common["rrf_k"], grid_common["weight_dense"], fvals)]
+            configs.append({"fusion": "dbsf"})
+            for cfg in configs:
+                st = base.model_copy(update=cfg)
+                w = [st.weight_dense, st.weight_lex, st.weight_fold_unaccented if variant == "unaccented" else st.weight_fold]
+                mrr = h1 = h5 = 0.0
+                for chans, g in zip(per_q, gold):
+                    ranked = dedup(str(p.payload["doc_id"]) for p in fuse(chans, st, w))
+                    mrr += mrr_at(ranked, g, 10)
+                    h1 += hit_at(ranked, g, 1)
+                    h5 += hit_at(ranked, g, 5)
+                n = len(per_q)
+                row = {"variant": variant, **cfg, "mrr@10": mrr / n, "hit@1": h1 / n, "hit@5": h5 / n}
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+
+    md = [f"# Fusion grid on {data.name} ({len(recs)} answerable questions)", "",
+          f"Document-level ranking; {time.strftime('%Y-%m-%d %H:%M')}. Current defaults: rrf_k={Settings().rrf_k}, "
+          f"weight_dense={Settings().weight_dense}, weight_fold={Settings().weight_fold}, "
+          f"weight_fold_unaccented={Settings().weight_fold_unaccented}.", ""]
+    for variant in variants:
+        vr = sorted((r for r in rows if r["variant"] == variant), key=lambda r: -r["mrr@10"])
+        md += [f"## {variant} questions (best first)", "", "| setting | MRR@10 | hit@1 | hit@5 |", "|---|---|---|---|"]
+        for r in vr:
+            cfg = ", ".join(f"{k}={v}" for k, v in r.items() if k not in ("variant", "mrr@10", "hit@1", "hit@5"))
+            md.append(f"| {cfg} | {r['mrr@10']:.3f} | {r['hit@1']:.3f} | {r['hit@5']:.3f} |")
+        md.append("")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(md), encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
