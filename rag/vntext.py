@@ -364,6 +364,13 @@ _ASCII_WORD_RE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])")
 _NON_ASCII_LETTER_RE = re.compile(r"[^\W\d_\x00-\x7f]")
 
 
+def english_word_share(text: str) -> float:
+    """Share of the ASCII words of ``text`` that are English function words ("the", "what",
+    "did"...): a language signal that proper names ("Dak Lak", "BTGTU") do not blur."""
+    toks = [w.lower() for w in _ASCII_WORD_RE.findall(text)]
+    return sum(1 for w in toks if w in _U_EN_WORDS) / len(toks) if toks else 0.0
+
+
 def is_unaccented(text: str) -> bool:
     """True when ``text`` looks like Vietnamese typed without diacritics.
 

@@ -421,3 +421,16 @@ def test_prop_split_spans_cover_text(text):
     inside_ws = sum(1 for s, e in spans for c in text[s:e] if c.isspace())
     assert covered - inside_ws == sum(1 for c in text if not c.isspace())
     assert sentences(text) == [text[s:e] for s, e in spans]
+
+
+@pytest.mark.parametrize("question, lang", [
+    ("On what date did the Dak Lak Propaganda Department issue Plan 25-KH/BTGTU?", "en"),
+    ("Which provinces appointed the head of the Propaganda Department?", "en"),
+    ("tinh nao bo tri truong ban tuyen giao dong thoi la giam doc", "vi"),
+    ("Kế hoạch số 25-KH/BTGTU ban hành ngày nào?", "vi"),
+    ("COVID-19", "vi"),
+])
+def test_question_language_survives_names_and_missing_accents(question, lang):
+    from rag.questions import detect_language
+
+    assert detect_language(question) == lang
