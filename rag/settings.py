@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # --- retrieval & answers ----------------------------------------------
     top_k: int = 5
     fusion: Literal["rrf", "dbsf"] = "rrf"
-    rrf_k: int = 20
+    rrf_k: int = 3
     prefetch_limit: int = 40
     # fusion weights of the channels (RRF); tuned on the ViQuAD dev set with bench/tune_fusion.py
     weight_dense: float = 1.0
@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     rerank_model: str | None = Field(None, description="sentence-transformers CrossEncoder id/path; off when unset.")
     rerank_candidates: int = Field(20, description="How many fused candidates the CrossEncoder re-scores.")
     answer_mode: Literal["extractive", "llm"] = "extractive"
-    refuse_below: float = Field(0.72, description="Extractive answers whose best sentence scores below this are "
+    refuse_below: float = Field(0.56, description="Extractive answers whose best sentence scores below this are "
                                 "refused; calibrated with bench/calibrate_refusal.py.")
     llm_url: str | None = Field(None, description="OpenAI-compatible chat endpoint base URL (…/v1).")
     llm_model: str = "local"
