@@ -80,7 +80,8 @@ class Assistant:
             standalone = llm.rewrite_followup(q, history or [], self.settings)
         else:
             standalone = questions.standalone(q, history)
-        retrieval = self.retriever.search(standalone, filters=filters, top_k=top_k)
+        per_doc = 1 if questions.classify(standalone) == "list" else 2
+        retrieval = self.retriever.search(standalone, filters=filters, top_k=top_k, per_doc=per_doc)
         parsed = questions.parse(retrieval.query if retrieval.unaccented else q)
         carried = questions.content_terms(standalone[len(q):]) if standalone.startswith(q) and standalone != q else []
         t1 = time.perf_counter()

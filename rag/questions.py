@@ -8,7 +8,7 @@ from rag import vntext
 
 # Folded patterns so unaccented questions classify the same way as accented ones.
 _TYPES = [
-    ("list", r"\b(nhung|cac|tinh|dia phuong|tinh thanh|huyen|don vi|co quan) nao\b|\bliet ke\b|\bwhich (provinces|ones)\b"),
+    ("list", r"\b(nhung|cac|tinh|dia phuong|tinh thanh|huyen|don vi|co quan) nao\b|\bliet ke\b|\bke ten\b|\bwhich (provinces|ones)\b|\blist\b"),
     ("number", r"\bbao nhieu\b|\bmay\b|\bso luong\b|\bty le\b|\bhow (many|much)\b|\bwhat (number|percentage)\b"),
     ("date", r"\b(ngay|thang|nam|thoi gian|luc|dip) nao\b|\bkhi nao\b|\bbao gio\b|\bluc nao\b|\bwhen\b|\bwhat (date|year|day)\b"),
     ("person", r"\bai\b|\b(nguoi|dong chi|ong|ba) nao\b|\bwho\b|\bwhose\b"),

@@ -98,7 +98,9 @@ class HybridRetriever(BaseRetriever):
         self.reranker = get_reranker(settings)  # loaded now: a bad model id fails at start, not mid-chat
 
     def search(self, question: str, filters: Filters | None = None, top_k: int | None = None,
-               candidates: int = 30) -> Retrieval:
+               candidates: int = 30, per_doc: int = 2) -> Retrieval:
+        """`per_doc`: chunks one article may take before every other article has had its turn
+        (1 for list questions, which need as many articles as the top-k can hold)."""
         import time
 
         t0 = time.perf_counter()
@@ -129,7 +131,7 @@ class HybridRetriever(BaseRetriever):
             n = max(1, self.settings.rerank_candidates)
             hits = self.reranker.rerank(q, hits[:n]) + hits[n:]
             timings["rerank"] = (time.perf_counter() - t3) * 1000
-        hits = diversify(hits, top_k or self.settings.top_k)
+        hits = diversify(hits, top_k or self.settings.top_k, per_doc=per_doc)
         timings["total"] = (time.perf_counter() - t0) * 1000
         return Retrieval(query=q, hits=hits, unaccented=unaccented, timings_ms=timings)
 
