@@ -137,6 +137,27 @@ def test_results_are_diverse_across_articles(assistant):
     assert len(set(docs)) >= 3  # no single article crowds out the rest
 
 
+def test_list_question_top_k_holds_one_chunk_per_article(assistant):
+    """A list question needs articles, not a second chunk of the first one: with 5 articles and
+    top-k 5, every retrieved chunk comes from a different article."""
+    res = assistant.ask("Các bài viết nói về công tác tuyên giáo ở những tỉnh nào?", top_k=5)
+    docs = [r["doc_id"] for r in res["retrieved"]]
+    assert len(docs) == 5 and len(set(docs)) == 5
+
+
+@pytest.mark.parametrize("question, qtype", [
+    ("Kể tên các văn bản được nhắc đến trong các bài viết.", "list"),
+    ("ke ten cac van ban duoc nhac den", "list"),
+    ("Những tỉnh nào có mô hình này?", "list"),
+    ("Kế hoạch ban hành ngày nào?", "date"),
+    ("Có bao nhiêu Trung tâm Chính trị cấp huyện?", "number"),
+])
+def test_question_types(question, qtype):
+    from rag.questions import classify
+
+    assert classify(question) == qtype
+
+
 def test_injected_instructions_in_an_article_are_not_obeyed(tmp_path, embedder):
     from ingest.pipeline import Ingestor
     from rag.assistant import Assistant
