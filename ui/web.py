@@ -364,11 +364,12 @@ class UploadError(ValueError):
 @dataclass
 class FileResult:
     name: str
-    status: str  # "stored" | "unchanged" | "failed"
+    status: str  # "stored" | "unchanged" | "failed" | "duplicate"
     detail: str
 
 
-STATUS_VI = {"stored": "đã lưu", "unchanged": "không đổi (đã có)", "failed": "lỗi"}
+STATUS_VI = {"stored": "đã lưu", "unchanged": "không đổi (đã có)", "failed": "lỗi",
+             "duplicate": "trùng lặp (bỏ qua)"}
 
 
 class Services:
