@@ -560,7 +560,7 @@ def _kind_of(path: Path) -> str | None:
     return {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}.get(suffix)
 
 
-def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
+def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path | ReadFailure]:
     """Files under `folder`, sorted by name at each level, hidden entries skipped, no loops."""
     try:
         st = folder.stat()
@@ -572,7 +572,8 @@ def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
     seen.add(key)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
+    except OSError as e:  # said, not skipped silently: the user expects its articles
+        yield ReadFailure(str(folder), f"cannot read folder: {e.strerror or e}".replace("Permission", "permission"))
         return
     for e in entries:
         if e.name.startswith("."):
@@ -796,6 +797,9 @@ def iter_items(paths: list[str | Path] | str | Path,
         if p.is_dir():
             seen: set[tuple[int, int]] = set()
             for f in _walk(p, seen):
+                if isinstance(f, ReadFailure):
+                    yield f
+                    continue
                 rel = f.relative_to(p).as_posix()
                 yield from _one_file(f, rel, max_bytes, explicit=False)
         elif p.exists() or p.is_symlink():
