@@ -309,7 +309,7 @@ def _chunk_base_payload(a: Article) -> dict:
 def _connect(settings: Settings) -> QdrantClient:
     if settings.qdrant_url:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        client = QdrantClient(url=settings.qdrant_url, api_key=key, timeout=10)
+        client = QdrantClient(url=settings.qdrant_url, api_key=key, timeout=max(1, round(settings.qdrant_timeout_s)))
         try:
             client.get_collections()
         except Exception as e:
