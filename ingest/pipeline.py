@@ -126,11 +126,11 @@ def count_items(paths: Iterable[str | Path]) -> int:
 
 class Ingestor:
     def __init__(self, settings: Settings, store: Store | None = None, embedder: Embedder | None = None,
-                 batch_chunks: int = 64):
+                 batch_chunks: int | None = None):
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or Store(settings)
-        self.batch_chunks = batch_chunks
+        self.batch_chunks = batch_chunks or settings.ingest_batch_chunks
         self.store.ensure(self.embedder.id, self.embedder.dim)
 
     def prepare(self, item: RawItem) -> tuple[Article, list[Chunk]]:

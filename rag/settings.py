@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(256, description="Chunk size in the embedder's own tokens.")
     chunk_overlap: int = Field(32, description="Tokens of trailing sentences repeated in the next chunk.")
     max_file_mb: float = 20.0
+    ingest_batch_chunks: int = Field(64, description="Chunks embedded and written together; an interrupted "
+                                     "ingest loses at most one batch of work.")
 
     # --- retrieval & answers ----------------------------------------------
     top_k: int = 5
