@@ -94,7 +94,7 @@ def test_fuzzed_questions_through_the_http_api(web):
         cases = {
             "not JSON": (b"{not json", 400), "JSON array": (b"[1,2]", 400), "question is a number": (b'{"question": 7}', 400),
             "unknown field": (b'{"question": "a", "admin": true}', 400),
-            "history not a list": (b'{"question": "Sơn La?", "history": "x"}'.replace(b"\xc6", b""), 400),
+            "history not a list": (b'{"question": "Son La?", "history": "x"}', 400),
             "2 MB body": (b'{"question": "' + b"a" * (2 * 1024 * 1024) + b'"}', 413),
             "invalid UTF-8": (b'{"question": "\xff\xfe"}', 400),
         }
@@ -106,6 +106,7 @@ def test_fuzzed_questions_through_the_http_api(web):
     record("fuzz_http", rows=rows)
 
 
+@pytest.mark.reliability  # seconds of start-up per CLI run
 def test_fuzzed_questions_through_the_cli(sample_store, tmp_path):
     env = dict(os.environ, HOIDAP_DATA_DIR=str(copy_sample_store(sample_store, tmp_path / "data")))
     cli = [sys.executable, "-m", "ui.cli"]
