@@ -78,7 +78,8 @@ def _openai(c: httpx.Client, q: str) -> None:
 
 def _gradio(c: httpx.Client, q: str) -> None:
     # inputs of the chat's "ask" event: question, turns (state), province, since, until, mode, top_k
-    r = c.post("/gradio_api/call/ask", json={"data": [q, [], "Tất cả", "", "", None, 5]})
+    # ("Tất cả tỉnh/thành" is ui.web.ALL_PROVINCES: not imported, gradio takes seconds to import)
+    r = c.post("/gradio_api/call/ask", json={"data": [q, [], "Tất cả tỉnh/thành", "", "", "extractive", 5]})
     if r.status_code != 200:
         raise RuntimeError(f"gradio call {r.status_code}: {r.text[:120]}")
     event_id = r.json()["event_id"]
