@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ["tests/test_bad_inputs.py", "tests/test_properties.py", "tests/test_faults.py", "tests/test_kill9.py",
-          "tests/test_abuse.py", "tests/test_load.py"]
+          "tests/test_abuse.py", "tests/test_load.py", "tests/test_web_browser.py"]
 
 
 def _md_cell(x) -> str:

@@ -313,7 +313,10 @@ def _connect(settings: Settings) -> QdrantClient:
         try:
             client.get_collections()
         except Exception as e:
-            raise StoreError(f"cannot reach Qdrant at {settings.qdrant_url}: {e}. "
+            reason = str(e) or type(e).__name__
+            if isinstance(e, ValueError) or "Expecting value" in reason or "validation error" in reason:
+                reason = f"something answers there, but not like Qdrant ({reason[:80]}); is the URL/port right?"
+            raise StoreError(f"cannot reach Qdrant at {settings.qdrant_url}: {reason}. "
                              f"Check HOIDAP_QDRANT_URL / HOIDAP_QDRANT_API_KEY, or unset the URL for local mode.") from e
         return client
     path = settings.store_path

@@ -88,6 +88,7 @@ def test_kill9_during_ingest_then_resume_equals_clean(tmp_path):
     assert len(clean_docs) >= 25
 
     killed = tmp_path / "killed"
+    run_len = full
     stats = {"kills": 0, "finished_before_kill": 0, "deleted_between": 0, "visible_checked": 0}
     for _ in range(iterations):
         if killed.exists():
@@ -95,12 +96,15 @@ def test_kill9_during_ingest_then_resume_equals_clean(tmp_path):
             if set(docs) == set(clean_docs) and not pending:  # nothing left to do: make work again
                 stats["deleted_between"] += _delete_some(killed, rnd)
         p = subprocess.Popen(cmd, cwd=ROOT, env=env(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.3, 0.9 * full))
+        started, delay = time.monotonic(), rnd.uniform(0.3, 0.95 * run_len)
+        while p.poll() is None and time.monotonic() - started < delay:
+            time.sleep(0.02)
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             stats["kills"] += 1
-        else:
+        else:  # it finished first: aim the next kills within the length of such a run
             stats["finished_before_kill"] += 1
+            run_len = time.monotonic() - started
         p.wait()
         # after every kill: whatever is visible is whole and identical to the clean version
         docs, chunks, pending = _snapshot(killed)
