@@ -39,7 +39,7 @@ _INSTRUCTION = re.compile(
     # role prefixes and mode switches of chat-model jailbreaks, instructions about "the user"
     r"|(?:^|\s)(?:system|assistant|developer)\s*:|you are now|developer mode|jailbreak"
     r"|bạn (?:bây giờ|giờ đây|từ nay) là|hãy trả lời\s*[:“\"]|khi người dùng hỏi|when (?:the |a )?user asks"
-    r"|người dùng khác", re.I)
+    r"|hãy (?:liệt kê|in ra|in|tiết lộ) (?:mọi|toàn bộ|tất cả|nguyên văn)", re.I)
 
 
 def _has_person(s: str) -> bool:

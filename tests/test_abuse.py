@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import httpx
@@ -29,7 +30,7 @@ FUZZ = {
     "RTL override": "\u202eSơn La bố trí ai?\u202c",
     "zero-width": "S\u200bơ\u200dn L\u2060a bố trí ai?",
     "lone surrogate": "\ud800Sơn La\udfff?",
-    "NFD": "Tỉnh nào bố trí Trưởng ban Tuyên giáo?".encode().decode(),
+    "NFD": unicodedata.normalize("NFD", "Tỉnh nào bố trí Trưởng ban Tuyên giáo?"),
     "punctuation only": "?!?!... ;;; ---",
     "HTML": "<script>alert(1)</script><img src=x onerror=alert(2)> Sơn La?",
     "format strings": "{0} %s %(x)s {{}} ${x} Sơn La?",
@@ -37,7 +38,6 @@ FUZZ = {
     "newlines": "\n" * 500 + "Sơn La?",
     "JSON": '{"question": 1, "mode": "llm"}',
 }
-FUZZ["NFD"] = __import__("unicodedata").normalize("NFD", FUZZ["NFD"])
 
 
 def _check_answer(res: dict) -> str:
