@@ -747,7 +747,7 @@ def _iter_jsonl(path: Path, doc_prefix: str, gz: bool, max_bytes: int) -> Iterat
                 if not fields[k]:
                     del fields[k]
             rid = rec.get("id")
-            if rid is not None and not isinstance(rid, (str, int)) or isinstance(rid, bool):
+            if isinstance(rid, bool) or (rid is not None and not isinstance(rid, (str, int, float))):
                 n_bad += 1
                 yield ReadFailure(lsrc, f"line {lineno}: 'id' must be a string or a number, "
                                         f"not {type(rid).__name__}")
