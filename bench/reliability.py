@@ -39,7 +39,7 @@ def _table(rows: list[dict], cols: list[str]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--kills", type=int, default=12, help="kill -9 iterations (default 12)")
+    ap.add_argument("--kills", type=int, default=30, help="kill -9 iterations (default 30)")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--load-seconds", type=float, default=60.0)
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "reliability.md")
