@@ -8,7 +8,7 @@ export OMP_WAIT_POLICY ?= passive
 export HF_HUB_OFFLINE ?= 1
 export GRADIO_ANALYTICS_ENABLED ?= False
 
-.PHONY: run test install clean-store
+.PHONY: run test install clean-store reliability
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# slower robustness suites (all fault modes, many kill -9s, 20-client load, CLI fuzzing) and
+# reports/reliability.md with the figures; `make test` runs only their fast subset
+reliability: $(STAMP)
+	nice -n 10 $(PY) bench/reliability.py
 
 clean-store:
 	rm -rf .hoidap

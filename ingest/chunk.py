@@ -32,8 +32,16 @@ def _pieces(text: str, start: int, end: int, count: Callable[[str], int], max_to
             words.append((pos, pos + len(w)))
         pos += len(w) + 1
     cur_s, cur_e, cur_n = None, None, 0
+    spans = []
     for ws, we in words:
         n = count(text[ws:we])
+        if n > max_tokens:  # one "word" longer than a chunk (no spaces at all): cut by characters
+            step = max(1, int((we - ws) * max_tokens / n * 0.9))
+            spans.extend((a, min(a + step, we), None) for a in range(ws, we, step))
+        else:
+            spans.append((ws, we, n))
+    for ws, we, n in spans:
+        n = count(text[ws:we]) if n is None else n
         if cur_s is not None and cur_n + n > max_tokens:
             yield cur_s, cur_e, cur_n
             cur_s, cur_n = None, 0

@@ -176,11 +176,18 @@ def _is_short_link_line(s: str) -> bool:
     return len(s) <= 200 and len(s.split()) <= 35 and not re.search(r"[.!?]\s+[A-ZĐÀ-Ỹ]", s)
 
 
+# base64/hex blobs (inline images, tracking ids) pasted into text: never words anyone asks
+# about, and a 200 KB "word" would cost minutes of embedding
+_BLOB_RE = re.compile(r"[A-Za-z0-9+/=_-]{200,}")
+
+
 def _split_lines(text: str) -> list[str]:
     text = _display_text(text)
     text = _ENTITIES.sub(_entity, text)
     out = []
     for raw in text.split("\n"):
+        if len(raw) >= 200:
+            raw = _BLOB_RE.sub(" ", raw)
         line = re.sub(r" {2,}", " ", raw).strip()
         out.append(line)
     return out

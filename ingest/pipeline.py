@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from ingest.chunk import chunk_article
 from ingest.metadata import build_article
 from ingest.read import ReadFailure, RawItem, iter_items
-from rag import lexical
+from rag import lexical, vntext
 from rag.embedders import Embedder, get_embedder
 from rag.models import Article, Chunk
 from rag.settings import Settings
@@ -27,6 +27,7 @@ class IngestReport:
     stored: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, reason): skipped, not errors
     pruned: list[str] = field(default_factory=list)
     chunks: int = 0
     tokens: int = 0
@@ -40,17 +41,21 @@ class IngestReport:
 
     def summary(self) -> str:
         lines = [f"stored {len(self.stored)}, unchanged {len(self.unchanged)}, failed {len(self.failed)}"
+                 + (f", duplicate {len(self.duplicates)}" if self.duplicates else "")
                  + (f", pruned {len(self.pruned)}" if self.pruned else "")
                  + f" — {self.chunks} chunks in {self.seconds:.1f}s"]
         for src, reason in self.failed:
             lines.append(f"  FAILED {src}: {reason}")
+        for src, reason in self.duplicates:
+            lines.append(f"  SKIPPED {src}: {reason}")
         if self.interrupted:
             lines.append("  interrupted: run the same command again to resume (finished articles are kept)")
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
         return {"stored": self.stored, "unchanged": self.unchanged,
-                "failed": [{"source": s, "reason": r} for s, r in self.failed], "pruned": self.pruned,
+                "failed": [{"source": s, "reason": r} for s, r in self.failed],
+                "duplicates": [{"source": s, "reason": r} for s, r in self.duplicates], "pruned": self.pruned,
                 "chunks": self.chunks, "tokens": self.tokens, "seconds": round(self.seconds, 3),
                 "interrupted": self.interrupted}
 
@@ -85,6 +90,14 @@ class _Progress:
             self.bar.close()
 
 
+def text_hash(text: str) -> str:
+    """Identity of an article's words: tone placement, Unicode form and spacing ignored."""
+    import hashlib
+
+    norm = " ".join(vntext.normalize(text).split()).casefold()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
+
+
 def _absolute_source(src: str) -> str:
     path, sep, rest = src.partition("#")
     return str(Path(path).resolve()) + sep + rest
@@ -113,11 +126,11 @@ def count_items(paths: Iterable[str | Path]) -> int:
 
 class Ingestor:
     def __init__(self, settings: Settings, store: Store | None = None, embedder: Embedder | None = None,
-                 batch_chunks: int = 64):
+                 batch_chunks: int | None = None):
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
         self.store = store or Store(settings)
-        self.batch_chunks = batch_chunks
+        self.batch_chunks = batch_chunks or settings.ingest_batch_chunks
         self.store.ensure(self.embedder.id, self.embedder.dim)
 
     def prepare(self, item: RawItem) -> tuple[Article, list[Chunk]]:
@@ -125,6 +138,7 @@ class Ingestor:
         article.source = _absolute_source(article.source)
         if not article.text.strip():
             raise ValueError("no article text left after cleaning")
+        article.text_hash = text_hash(article.text)
         chunks = chunk_article(article, self.embedder.count_tokens, self.settings.chunk_tokens,
                                self.settings.chunk_overlap)
         return article, chunks
@@ -164,6 +178,9 @@ class Ingestor:
             bar.set_total(count_items(paths) if progress else None)
             self.store.repair()
             pending = self.store.pending()
+            # the same article saved under two file names is stored once (JSONL records are
+            # deliberate data with their own ids: kept as given)
+            text_owner = {d["text_hash"]: d["doc_id"] for d in self.store.list_documents() if d.get("text_hash")}
             for item in iter_items(list(paths), max_bytes=max_bytes):
                 if isinstance(item, ReadFailure):
                     report.failed.append((item.source, item.reason))
@@ -184,6 +201,15 @@ class Ingestor:
                     notify(item.source, "failed", str(e))
                     bar.advance(1, report.chunks, t0)
                     continue
+                if item.kind != "jsonl":
+                    other = text_owner.get(article.text_hash)
+                    if other is not None and other != article.doc_id:
+                        reason = f"duplicate: same text as {other}"
+                        report.duplicates.append((item.source, reason))
+                        notify(item.source, "duplicate", reason)
+                        bar.advance(1, report.chunks, t0)
+                        continue
+                text_owner.setdefault(article.text_hash, article.doc_id)
                 old = self.store.get_document(article.doc_id)
                 if old and old.get("content_hash") == article.content_hash and article.doc_id not in pending:
                     report.unchanged.append(article.doc_id)

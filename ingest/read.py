@@ -93,16 +93,132 @@ def _controls_ratio(text: str) -> float:
     return len(_BAD_CONTROLS.findall(text)) / len(text)
 
 
-def _looks_vietnamese(text: str) -> bool:
-    """Decoded legacy text reads as Vietnamese: Vietnamese letters only, and enough of them."""
-    letters = [c.lower() for c in text if c.isalpha()]
-    if len(letters) < 8:
-        return False
-    if any(unicodedata.combining(c) for c in text):  # a tone mark NFC could not attach
-        return False
-    vn = sum(c in _VN_LETTERS for c in letters)
-    only = sum(c in _VN_ONLY for c in letters)
-    return vn / len(letters) >= 0.97 and only / len(letters) >= 0.02
+# --------------------------------------------------------------------------------------------
+# legacy Vietnamese encodings of the 1990s-2000s (TCVN3/ABC fonts, VNI fonts)
+
+# TCVN 5712:1993 bytes 0x80-0xFF (agrees with glibc's TCVN5712-1). Files typed with the ABC
+# ".Vn" fonts use the lowercase slots; uppercase text typed with the "H" fonts comes out in
+# lower case (the encoding itself does not say), so it is converted as lowercase.
+_TCVN3_HIGH = ("\xc0\u1ea2\xc3\xc1\u1ea0\u1eb6\u1eac\xc8\u1eba\u1ebc\xc9\u1eb8\u1ec6\xcc\u1ec8\u0128"
+               "\xcd\u1eca\xd2\u1ece\xd5\xd3\u1ecc\u1ed8\u1edc\u1ede\u1ee0\u1eda\u1ee2\xd9\u1ee6\u0168"
+               "\xa0\u0102\xc2\xca\xd4\u01a0\u01af\u0110\u0103\xe2\xea\xf4\u01a1\u01b0\u0111\u1eb0"
+               "\u0300\u0309\u0303\u0301\u0323\xe0\u1ea3\xe3\xe1\u1ea1\u1eb2\u1eb1\u1eb3\u1eb5\u1eaf\u1eb4"
+               "\u1eae\u1ea6\u1ea8\u1eaa\u1ea4\u1ec0\u1eb7\u1ea7\u1ea9\u1eab\u1ea5\u1ead\xe8\u1ec2\u1ebb\u1ebd"
+               "\xe9\u1eb9\u1ec1\u1ec3\u1ec5\u1ebf\u1ec7\xec\u1ec9\u1ec4\u1ebe\u1ed2\u0129\xed\u1ecb\xf2"
+               "\u1ed4\u1ecf\xf5\xf3\u1ecd\u1ed3\u1ed5\u1ed7\u1ed1\u1ed9\u1edd\u1edf\u1ee1\u1edb\u1ee3\xf9"
+               "\u1ed6\u1ee7\u0169\xfa\u1ee5\u1eeb\u1eed\u1eef\u1ee9\u1ef1\u1ef3\u1ef7\u1ef9\xfd\u1ef5\u1ed0")
+assert len(_TCVN3_HIGH) == 128
+_TCVN3_TABLE = {0x80 + i: c for i, c in enumerate(_TCVN3_HIGH)}
+
+# VNI-Windows fonts: a base letter followed by a mark glyph, stored as Windows-1252 bytes.
+_T = {"s": "\u0301", "f": "\u0300", "r": "\u0309", "x": "\u0303", "j": "\u0323", "": ""}
+_VNI_TONE = {"ù": "s", "ø": "f", "û": "r", "õ": "x", "ï": "j"}  # after a e o u y ơ ư
+_VNI_BREVE = {"ê": "", "é": "s", "è": "f", "ú": "r", "ü": "x", "ë": "j"}  # after a: ă + tone
+_VNI_CIRC = {"â": "", "á": "s", "à": "f", "å": "r", "ã": "x", "ä": "j"}  # after a e o: â ê ô + tone
+_VNI_SINGLE = {"ô": "ơ", "ö": "ư", "ñ": "đ", "í": "í", "ì": "ì", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ"}
+
+
+def _upper_too(d: dict[str, str]) -> str:
+    return "".join(sorted(set(d) | {k.upper() for k in d if k}))
+
+
+_VNI_RE = re.compile(
+    f"([aA])([{_upper_too(_VNI_BREVE)}])"
+    f"|([aAeEoO])([{_upper_too(_VNI_CIRC)}])"
+    f"|([aAeEoOuUyYôÔöÖ])([{_upper_too(_VNI_TONE)}])"
+    f"|([{_upper_too(_VNI_SINGLE)}])"
+)
+
+
+def _vni_sub(m: re.Match) -> str:
+    def out(base: str, shape: str, tone_key: str) -> str:
+        return unicodedata.normalize("NFC", base + shape + _T[tone_key])
+
+    if m.group(1):
+        return out(m.group(1), "\u0306", _VNI_BREVE[m.group(2).lower()])
+    if m.group(3):
+        return out(m.group(3), "\u0302", _VNI_CIRC[m.group(4).lower()])
+    if m.group(5):
+        base = m.group(5)
+        shape = ""
+        if base.lower() in "ôö":  # VNI's "ô" is ơ and "ö" is ư
+            base, shape = ("o" if base.lower() == "ô" else "u"), "\u031b"
+            base = base.upper() if m.group(5).isupper() else base
+        return out(base, shape, _VNI_TONE[m.group(6).lower()])
+    ch = m.group(7)
+    vn = _VNI_SINGLE[ch.lower()]
+    return vn.upper() if ch.isupper() else vn
+
+
+def _decode_vni(data: bytes) -> str | None:
+    try:
+        raw = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return _VNI_RE.sub(_vni_sub, raw)
+
+
+def _decode_tcvn3(data: bytes) -> str | None:
+    text = data.decode("latin-1").translate(_TCVN3_TABLE)
+    return unicodedata.normalize("NFC", text)  # 0xB0-0xB4 are combining tone marks
+
+
+def _decode_cp1258(data: bytes) -> str | None:
+    try:
+        return unicodedata.normalize("NFC", data.decode("cp1258"))
+    except UnicodeDecodeError:
+        return None
+
+
+_WORD_EDGE = re.compile(r"^\W+|\W+$")
+
+
+def vietnamese_confidence(text: str) -> tuple[float, int]:
+    """(share of words that are well-formed Vietnamese syllables, number of words counted).
+
+    Words are whitespace-separated runs with punctuation trimmed; numbers are not counted.
+    A wrong legacy table leaves stray symbols and impossible letter sequences inside words,
+    so the share of a wrong decoding is low; a right one is near 1 (foreign names aside)."""
+    from rag.vntext import is_syllable
+
+    n = ok = 0
+    for tok in text.split():
+        w = _WORD_EDGE.sub("", tok)
+        if not w or any(c.isdigit() for c in w):
+            continue
+        n += 1
+        ok += is_syllable(w)
+    return (ok / n if n else 0.0), n
+
+
+LEGACY_MIN_WORDS = 8
+LEGACY_MIN_SHARE = 0.85
+LEGACY_MIN_LEAD = 0.15  # over the next best reading: two plausible decodings = not confident
+
+
+def detect_legacy(data: bytes) -> tuple[str, str] | None:
+    """(encoding name, text) for bytes that are confidently Windows-1258, TCVN3 or VNI
+    Vietnamese, else None. Every table is tried; the best must read as Vietnamese (share of
+    well-formed syllables >= 0.85 over >= 8 words, some with diacritics) and clearly beat the
+    others. A guess below that is refused rather than stored as mojibake."""
+    scored = []
+    for name, fn in (("Windows-1258", _decode_cp1258), ("TCVN3", _decode_tcvn3), ("VNI", _decode_vni)):
+        text = fn(data)
+        if text is None or _controls_ratio(text) > 0.01:
+            continue
+        if any(unicodedata.combining(c) for c in text):  # a tone mark NFC could not attach
+            share = 0.0
+        else:
+            share, n = vietnamese_confidence(text)
+            if n < LEGACY_MIN_WORDS or not any(c in _VN_ONLY for c in text.lower()):
+                share = 0.0
+        scored.append((share, name, text))
+    scored.sort(key=lambda x: -x[0])
+    if not scored or scored[0][0] < LEGACY_MIN_SHARE:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < LEGACY_MIN_LEAD:
+        return None
+    return scored[0][1], scored[0][2]
 
 
 def _finish(text: str) -> str:
@@ -159,20 +275,25 @@ def decode_bytes(data: bytes, source: str = "") -> str:
         raise DecodeError("binary file (NUL bytes)")
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
+        bad = None
+    except UnicodeDecodeError as e:
+        text, bad = None, e
     if text is not None:
         if _controls_ratio(text) > 0.01:
             raise DecodeError("binary file (control characters)")
         return _finish(text)
     if _controls_ratio(data.decode("latin-1")) > 0.01:
         raise DecodeError("binary file (control characters)")
-    try:
-        legacy = unicodedata.normalize("NFC", data.decode("cp1258"))
-    except UnicodeDecodeError:
-        legacy = None
-    if legacy is not None and _looks_vietnamese(legacy):
-        return _finish(legacy)
+    if bad is not None and bad.end == len(data) and len(data) - bad.start < 4:
+        try:  # valid UTF-8 up to a character cut off at the end: a truncated file, not a legacy one
+            data[:bad.start].decode("utf-8")
+            raise DecodeError(f"truncated file: it ends in the middle of a UTF-8 character "
+                              f"(byte {bad.start} of {len(data)}); the article would be incomplete")
+        except UnicodeDecodeError:
+            pass
+    legacy = detect_legacy(data)
+    if legacy is not None:
+        return _finish(legacy[1])
     hint = ""
     try:  # only to make the message more useful; never used to decode
         from charset_normalizer import from_bytes
@@ -182,7 +303,8 @@ def decode_bytes(data: bytes, source: str = "") -> str:
             hint = f" (it looks like {best.encoding})"
     except Exception:  # pragma: no cover - optional dependency trouble
         pass
-    raise DecodeError("cannot decode: not UTF-8/UTF-16/Windows-1258" + hint)
+    where = f" (invalid byte 0x{data[bad.start]:02x} at {bad.start})" if bad is not None else ""
+    raise DecodeError("cannot decode: not UTF-8/UTF-16/Windows-1258/TCVN3/VNI" + where + hint)
 
 
 # --------------------------------------------------------------------------------------------
@@ -239,23 +361,29 @@ def _paragraphs(node) -> list[str]:
                 paras.append(line)
         buf.clear()
 
-    def walk(n):
-        for child in n.iter(include_text=True):
-            tag = child.tag
-            if tag == "-text":
-                buf.append(child.text(deep=False) or "")
-            elif tag == "-comment" or tag in _DROP_TAGS:
-                continue
-            elif tag == "br":
-                buf.append("\n")
-            elif tag in _BLOCK_TAGS:
+    # an explicit stack, not recursion: a page nested 100,000 elements deep must not raise
+    # RecursionError (lexbor itself parses any depth)
+    stack: list[tuple[Any, bool]] = [(node.iter(include_text=True), False)]
+    while stack:
+        it, block = stack[-1]
+        child = next(it, None)
+        if child is None:
+            stack.pop()
+            if block:
                 flush()
-                walk(child)
-                flush()
-            else:
-                walk(child)
-
-    walk(node)
+            continue
+        tag = child.tag
+        if tag == "-text":
+            buf.append(child.text(deep=False) or "")
+        elif tag == "-comment" or tag in _DROP_TAGS:
+            continue
+        elif tag == "br":
+            buf.append("\n")
+        elif tag in _BLOCK_TAGS:
+            flush()
+            stack.append((child.iter(include_text=True), True))
+        else:
+            stack.append((child.iter(include_text=True), False))
     flush()
     return paras
 
@@ -289,11 +417,44 @@ def _best_container(body):
     return best if best is not None and best_len >= 200 else body
 
 
+# lexbor's tree building is quadratic in nesting depth (100,000 nested <div> took 41 s), so an
+# absurdly deep page is flattened first: generic containers become line breaks, text is kept.
+MAX_HTML_DEPTH = 2000
+_VOID_OR_AUTOCLOSE = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+                      "track", "wbr", "p", "li", "td", "th", "tr", "option", "dt", "dd", "thead", "tbody",
+                      "tfoot", "param", "keygen", "command", "basefont", "frame", "isindex"}
+_ANY_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^>]*?(/?)>")
+_FLATTEN_RE = re.compile(r"</?(?:div|span|section|article|main|font|blockquote|center|figure|b|i|em|strong|"
+                         r"u|s|small|big|a|abbr|cite|mark|q|code|var|kbd|samp|time|address|details|summary|"
+                         r"ul|ol|dl|table|caption|fieldset|legend|label|picture)\b[^>]*>", re.IGNORECASE)
+
+
+def html_depth(doc: str) -> int:
+    """Deepest nesting of elements that stay open until closed (a linear scan, no parser)."""
+    depth = best = 0
+    for m in _ANY_TAG_RE.finditer(doc):
+        if m.group(3) or m.group(2).lower() in _VOID_OR_AUTOCLOSE:
+            continue
+        depth = max(depth - 1, 0) if m.group(1) else depth + 1
+        best = max(best, depth)
+    return best
+
+
+def _flatten_if_deep(doc: str) -> str:
+    if html_depth(doc) <= MAX_HTML_DEPTH:
+        return doc
+    flat = _FLATTEN_RE.sub("\n", doc)
+    depth = html_depth(flat)
+    if depth > MAX_HTML_DEPTH:
+        raise ValueError(f"HTML nested {depth} levels deep (limit {MAX_HTML_DEPTH}): not a normal page")
+    return flat
+
+
 def html_to_text(doc: str) -> tuple[str, dict[str, Any]]:
     """Main text of an HTML page (paragraphs separated by blank lines) and metadata hints."""
     from selectolax.lexbor import LexborHTMLParser
 
-    tree = LexborHTMLParser(doc)
+    tree = LexborHTMLParser(_flatten_if_deep(doc))
     fields: dict[str, Any] = {}
     page_title = _meta(tree, "title")
     h1 = _meta(tree, "h1")
@@ -399,7 +560,7 @@ def _kind_of(path: Path) -> str | None:
     return {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}.get(suffix)
 
 
-def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
+def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path | ReadFailure]:
     """Files under `folder`, sorted by name at each level, hidden entries skipped, no loops."""
     try:
         st = folder.stat()
@@ -411,7 +572,8 @@ def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
     seen.add(key)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
+    except OSError as e:  # said, not skipped silently: the user expects its articles
+        yield ReadFailure(str(folder), f"cannot read folder: {e.strerror or e}".replace("Permission", "permission"))
         return
     for e in entries:
         if e.name.startswith("."):
@@ -427,11 +589,37 @@ def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path]:
             yield p
 
 
+def _not_a_file(path: Path) -> str | None:
+    """Why `path` cannot be read as a file (dangling or looping link, pipe, device…), or None."""
+    import errno
+    import stat
+
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symbolic link loop"
+        if path.is_symlink():
+            return "broken symbolic link"
+        if e.errno == errno.EACCES:
+            return "cannot read: permission denied"
+        return f"cannot read: {e.strerror or e}"
+    if stat.S_ISDIR(st.st_mode):
+        return "cannot read: is a folder"
+    if not stat.S_ISREG(st.st_mode):
+        # opening a named pipe would block until someone writes to it
+        kind = ("a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "special")
+        return f"not a regular file ({kind})"
+    return None
+
+
 def _read_bytes(path: Path, max_bytes: int) -> bytes | ReadFailure:
     src = str(path)
     try:
-        if path.is_symlink() and not path.exists():
-            return ReadFailure(src, "broken symbolic link")
+        bad = _not_a_file(path)
+        if bad:
+            return ReadFailure(src, bad)
         size = path.stat().st_size
         if size > max_bytes:
             return ReadFailure(src, f"file is {_human_size(size)}, over the {_human_size(max_bytes)} "
@@ -464,6 +652,8 @@ def _read_document(path: Path, doc_id: str, kind: str, max_bytes: int) -> RawIte
     if kind == "html":
         try:
             text, fields = html_to_text(text)
+        except ValueError as e:
+            return ReadFailure(src, f"cannot parse HTML: {e}")
         except Exception as e:  # pragma: no cover - parser trouble on exotic input
             return ReadFailure(src, f"cannot parse HTML: {type(e).__name__}: {e}")
         if not text.strip():
@@ -550,10 +740,18 @@ def _iter_jsonl(path: Path, doc_prefix: str, gz: bool, max_bytes: int) -> Iterat
             fields: dict[str, Any] = {}
             for k in JSONL_FIELDS:
                 v = rec.get(k)
-                if v is None or isinstance(v, (dict, list)):
+                # a wrong type (object, list, boolean) is dropped; a number becomes its text
+                if v is None or isinstance(v, (dict, list, bool)):
                     continue
-                fields[k] = unicodedata.normalize("NFC", str(v)).strip() if isinstance(v, str) else v
+                fields[k] = unicodedata.normalize("NFC", str(v)).strip()
+                if not fields[k]:
+                    del fields[k]
             rid = rec.get("id")
+            if isinstance(rid, bool) or (rid is not None and not isinstance(rid, (str, int, float))):
+                n_bad += 1
+                yield ReadFailure(lsrc, f"line {lineno}: 'id' must be a string or a number, "
+                                        f"not {type(rid).__name__}")
+                continue
             doc_id = str(rid).strip() if rid is not None and str(rid).strip() else f"{doc_prefix}#{lineno}"
             n_items += 1
             yield RawItem(doc_id=doc_id, source=lsrc, kind="jsonl", text=text, fields=fields)
@@ -570,8 +768,9 @@ def _one_file(path: Path, doc_id: str, max_bytes: int, explicit: bool) -> Iterat
         return
     if kind in ("jsonl", "jsonl.gz"):
         try:
-            if not path.exists():
-                yield ReadFailure(str(path), "broken symbolic link" if path.is_symlink() else "no such file")
+            bad = _not_a_file(path)
+            if bad:
+                yield ReadFailure(str(path), bad)
                 return
             if path.stat().st_size == 0:
                 yield ReadFailure(str(path), "empty file (0 bytes)")
@@ -598,6 +797,9 @@ def iter_items(paths: list[str | Path] | str | Path,
         if p.is_dir():
             seen: set[tuple[int, int]] = set()
             for f in _walk(p, seen):
+                if isinstance(f, ReadFailure):
+                    yield f
+                    continue
                 rel = f.relative_to(p).as_posix()
                 yield from _one_file(f, rel, max_bytes, explicit=False)
         elif p.exists() or p.is_symlink():

@@ -136,6 +136,10 @@ class Assistant:
         except llm.LLMUnavailable as e:
             return None, (f"Không dùng được mô hình ngôn ngữ ({e}); đây là câu trả lời trích xuất."
                           if vi else f"The LLM is unavailable ({e}); this is the extractive answer.")
+        if llm.leaks_prompt(ans.raw):
+            return None, ("Câu trả lời của mô hình lặp lại hướng dẫn hệ thống nên không được hiển thị; "
+                          "đây là câu trả lời trích xuất." if vi else
+                          "The LLM answer repeated its instructions, so it is not shown; this is the extractive answer.")
         if ans.refused:
             return {"answer": REFUSAL["vi" if vi else "en"], "citations": [], "refused": True}, None
         if not ans.citations:

@@ -35,7 +35,11 @@ _ENTITY = {
 _INSTRUCTION = re.compile(
     r"bỏ qua (mọi|tất cả|các)? ?(hướng dẫn|chỉ dẫn|yêu cầu)|ignore (all |any )?(previous|prior|above) instructions"
     r"|system prompt|lời nhắc hệ thống|bạn là (một )?(trợ lý|AI|mô hình)|you are (an? )?(AI|assistant|language model)"
-    r"|hãy trả lời rằng|answer that", re.I)
+    r"|hãy trả lời rằng|answer that"
+    # role prefixes and mode switches of chat-model jailbreaks, instructions about "the user"
+    r"|(?:^|\s)(?:system|assistant|developer)\s*:|you are now|developer mode|jailbreak"
+    r"|bạn (?:bây giờ|giờ đây|từ nay) là|hãy trả lời\s*[:“\"]|khi người dùng hỏi|when (?:the |a )?user asks"
+    r"|hãy (?:liệt kê|in ra|in|tiết lộ) (?:mọi|toàn bộ|tất cả|nguyên văn)", re.I)
 
 
 def _has_person(s: str) -> bool:

@@ -48,6 +48,7 @@ __all__ = [
     "local_server_info",
     "chat_template_for",
     "answer_tokens",
+    "leaks_prompt",
     "REFUSAL",
 ]
 
@@ -248,7 +249,8 @@ def local_server_info() -> dict[str, str] | None:
     return None if s is None else {"address": s.address, "model": s.key[0], "chat_template": s.template}
 
 
-def get_llm(settings: Settings, *, max_tokens: int | None = None, http_client: Any = None):
+def get_llm(settings: Settings, *, max_tokens: int | None = None, http_client: Any = None,
+            timeout: float | None = None):
     """A LlamaIndex OpenAILike chat LLM for the configured backend (see module doc).
     `http_client`: an httpx.Client to send the requests through (closing it aborts them)."""
     apply_process_env()
@@ -272,7 +274,7 @@ def get_llm(settings: Settings, *, max_tokens: int | None = None, http_client: A
         context_window=settings.llm_context_tokens,
         max_tokens=max_tokens or answer_tokens(settings),
         temperature=0.0,
-        timeout=settings.llm_timeout_s,
+        timeout=timeout or settings.llm_timeout_s,
         max_retries=0,
         http_client=http_client,
     )
@@ -415,41 +417,73 @@ def build_messages(question: str, hits: list[Hit], history: list[dict] | None, l
 
 
 def _stream(messages: list[ChatMessage], settings: Settings, max_tokens: int) -> Iterator[str]:
+    """Tokens from the model, under a watchdog: the whole answer must arrive within
+    llm_timeout_s and no wait for a token may exceed llm_stall_timeout_s, whatever the server
+    does (accept and stay silent, trickle one byte a minute…). The HTTP read runs in a worker
+    thread; this generator only waits on a queue with a deadline, so it always returns on time."""
+    import queue
+
+    import httpx  # noqa: PLC0415
     import openai  # noqa: PLC0415
 
+    total = max(0.1, settings.llm_timeout_s)
+    stall = max(0.1, min(settings.llm_stall_timeout_s, total))
     # A client of its own: closing it when the stream stops early closes the socket, which is
     # what tells llama.cpp to stop generating (an abandoned response is only freed by the GC).
-    client = openai.DefaultHttpxClient()
+    client = openai.DefaultHttpxClient(timeout=httpx.Timeout(stall, connect=min(stall, 10.0)))
     try:
-        llm = get_llm(settings, max_tokens=max_tokens, http_client=client)  # config errors: now
+        llm = get_llm(settings, max_tokens=max_tokens, http_client=client, timeout=stall)  # config errors: now
     except BaseException:
         client.close()
         raise
 
     def gen() -> Iterator[str]:
-        deadline = time.monotonic() + settings.llm_timeout_s
-        it = None
+        out: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def work() -> None:
+            it = None
+            try:
+                it = iter(llm.stream_chat(messages))
+                for chunk in it:
+                    if stop.is_set():
+                        break
+                    if chunk.delta:
+                        out.put(("token", chunk.delta))
+                out.put(("end", None))
+            except BaseException as e:  # openai.APIConnectionError, APITimeoutError, APIStatusError, …
+                out.put(("error", e))
+            finally:
+                close = getattr(it, "close", None)
+                if close:
+                    try:
+                        close()
+                    except Exception:
+                        pass
+
+        worker = threading.Thread(target=work, name="llm-stream", daemon=True)
+        deadline = time.monotonic() + total
+        worker.start()
         try:
-            it = iter(llm.stream_chat(messages))
-            for chunk in it:
-                if chunk.delta:
-                    yield chunk.delta
-                if time.monotonic() > deadline:
-                    raise LLMUnavailable(f"the LLM did not finish within {settings.llm_timeout_s:g} s")
-        except LLMUnavailable:
-            raise
-        except GeneratorExit:
-            raise
-        except Exception as e:  # openai.APIConnectionError, APITimeoutError, APIStatusError, …
-            raise LLMUnavailable(f"the LLM request failed: {type(e).__name__}: {e}") from e
-        finally:
-            close = getattr(it, "close", None)
-            if close:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise LLMUnavailable(f"Timeout: the LLM did not finish within {total:g} s")
                 try:
-                    close()
-                except Exception:
-                    pass
-            client.close()
+                    kind, value = out.get(timeout=min(stall, left))
+                except queue.Empty:
+                    if time.monotonic() >= deadline:
+                        raise LLMUnavailable(f"Timeout: the LLM did not finish within {total:g} s") from None
+                    raise LLMUnavailable(f"Timeout: the LLM sent nothing for {stall:g} s") from None
+                if kind == "token":
+                    yield value
+                elif kind == "end":
+                    return
+                else:
+                    raise LLMUnavailable(f"the LLM request failed: {type(value).__name__}: {value}") from value
+        finally:
+            stop.set()
+            client.close()  # the worker's read fails or times out within `stall`; it is a daemon
 
     return gen()
 
@@ -710,6 +744,35 @@ def verify_citations(text: str, hits: list[Hit], language: str | None = None) ->
                 best_i, best_s = i, s
         citations.append(_citation(k, p.hit, p.spans[best_i]))
     return clean, citations, dropped
+
+
+# ---------------------------------------------------------------------------
+# Prompt leaks
+
+LEAK_NGRAM = 8
+
+
+@lru_cache(maxsize=1)
+def _prompt_ngrams() -> frozenset[tuple[str, ...]]:
+    grams: set[tuple[str, ...]] = set()
+    for name in ("answer_vi.txt", "answer_en.txt", "rewrite_vi.txt"):
+        try:
+            text = _prompt(name)
+        except OSError:
+            continue
+        for r in REFUSAL.values():  # the refusal sentence is a legitimate answer
+            text = text.replace(r, " ")
+        w = [vntext.fold(t) for t in vntext.syllables(text)]
+        grams.update(tuple(w[i:i + LEAK_NGRAM]) for i in range(len(w) - LEAK_NGRAM + 1))
+    return frozenset(grams)
+
+
+def leaks_prompt(text: str) -> bool:
+    """True when `text` recites the instructions: a run of 8 words of a prompt file (folded).
+    A question or an article can ask the model to print them; the answer is then not shown."""
+    grams = _prompt_ngrams()
+    w = [vntext.fold(t) for t in vntext.syllables(text)]
+    return any(tuple(w[i:i + LEAK_NGRAM]) in grams for i in range(len(w) - LEAK_NGRAM + 1))
 
 
 # ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ class Article:
     category: str | None = None
     provinces: list[str] = field(default_factory=list)  # canonical names, first mention first
     province: str | None = None  # the one the article is about
+    text_hash: str | None = None  # of the normalised text alone: the same article under two names
 
     def meta(self) -> dict[str, Any]:
         d = asdict(self)

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     collection: str = "articles"
     qdrant_url: str | None = Field(None, description="Qdrant server/cluster URL; unset = local mode on disk.")
     qdrant_api_key: SecretStr | None = None
+    qdrant_timeout_s: float = Field(10.0, description="Qdrant server request timeout; an unreachable "
+                                    "server is reported at start within it.")
     shard_number: int = 1
     replication_factor: int = 1
     write_consistency_factor: int = 1
@@ -47,6 +49,8 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(256, description="Chunk size in the embedder's own tokens.")
     chunk_overlap: int = Field(32, description="Tokens of trailing sentences repeated in the next chunk.")
     max_file_mb: float = 20.0
+    ingest_batch_chunks: int = Field(64, description="Chunks embedded and written together; an interrupted "
+                                     "ingest loses at most one batch of work.")
 
     # --- retrieval & answers ----------------------------------------------
     top_k: int = 5
@@ -68,7 +72,10 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_gguf: Path | None = Field(None, description="Local GGUF file served in-process with xllamacpp.")
     llm_context_tokens: int = 4096
-    llm_timeout_s: float = 60.0
+    llm_timeout_s: float = Field(60.0, description="Whole LLM answer deadline; past it the extractive "
+                                 "answer is shown with a notice.")
+    llm_stall_timeout_s: float = Field(20.0, description="Longest silence while waiting for the next token "
+                                       "(the first included) before the stream is abandoned.")
 
     # --- web ---------------------------------------------------------------
     host: str = "127.0.0.1"

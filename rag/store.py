@@ -309,11 +309,14 @@ def _chunk_base_payload(a: Article) -> dict:
 def _connect(settings: Settings) -> QdrantClient:
     if settings.qdrant_url:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
-        client = QdrantClient(url=settings.qdrant_url, api_key=key, timeout=10)
+        client = QdrantClient(url=settings.qdrant_url, api_key=key, timeout=max(1, round(settings.qdrant_timeout_s)))
         try:
             client.get_collections()
         except Exception as e:
-            raise StoreError(f"cannot reach Qdrant at {settings.qdrant_url}: {e}. "
+            reason = str(e) or type(e).__name__
+            if isinstance(e, ValueError) or "Expecting value" in reason or "validation error" in reason:
+                reason = f"something answers there, but not like Qdrant ({reason[:80]}); is the URL/port right?"
+            raise StoreError(f"cannot reach Qdrant at {settings.qdrant_url}: {reason}. "
                              f"Check HOIDAP_QDRANT_URL / HOIDAP_QDRANT_API_KEY, or unset the URL for local mode.") from e
         return client
     path = settings.store_path

@@ -400,3 +400,22 @@ def is_unaccented(text: str) -> bool:
         if w not in _U_EN_WORDS
     )
     return vn >= 3 and vn > 2 * en
+
+
+def is_syllable(word: str) -> bool:
+    """True when ``word`` (letters only, any case, with or without diacritics) has the shape of
+    one Vietnamese syllable: onset + rhyme, Vietnamese letters only, at most one tone mark."""
+    w = display(word).lower()
+    if not w or not w.isalpha():
+        return False
+    tones = 0
+    for c in w:
+        info = _SPLIT.get(c)
+        if info is None:
+            if c not in "bcdđghklmnpqrstvx" and not ("a" <= c <= "z"):
+                return False  # a letter Vietnamese does not have (ç, ñ, ä, µ…)
+        elif info[1]:
+            tones += 1
+    if tones > 1:
+        return False
+    return _U_SYLLABLE_RE.fullmatch(fold(w)) is not None

@@ -70,3 +70,21 @@ def sample_copy(tmp_path) -> Path:
     dst = tmp_path / "articles"
     shutil.copytree(SAMPLE, dst)
     return dst
+
+
+def record(section: str, **data) -> None:
+    """Figures for reports/reliability.md: appended as JSON lines when HOIDAP_RELIABILITY_OUT is
+    set (bench/reliability.py sets it); a no-op in a plain test run."""
+    import json
+
+    out = os.environ.get("HOIDAP_RELIABILITY_OUT")
+    if out:
+        with open(out, "a", encoding="utf-8") as f:
+            f.write(json.dumps({"section": section, **data}, ensure_ascii=False, default=str) + "\n")
+
+
+def copy_sample_store(sample_store, dst: Path) -> Path:
+    """A private copy of the session's sample store (no second embedding of the sample)."""
+    settings, _ = sample_store
+    shutil.copytree(settings.store_path, dst / "qdrant", ignore=shutil.ignore_patterns(".lock"))
+    return dst

@@ -364,11 +364,12 @@ class UploadError(ValueError):
 @dataclass
 class FileResult:
     name: str
-    status: str  # "stored" | "unchanged" | "failed"
+    status: str  # "stored" | "unchanged" | "failed" | "duplicate"
     detail: str
 
 
-STATUS_VI = {"stored": "đã lưu", "unchanged": "không đổi (đã có)", "failed": "lỗi"}
+STATUS_VI = {"stored": "đã lưu", "unchanged": "không đổi (đã có)", "failed": "lỗi",
+             "duplicate": "trùng lặp (bỏ qua)"}
 
 
 class Services:
@@ -971,6 +972,14 @@ def _top_k(v: Any) -> int | None:
     return v
 
 
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class BodyTooLarge(ValueError):
+    def __init__(self) -> None:
+        super().__init__(f"the request body is over {MAX_BODY_BYTES // 1024} KB")
+
+
 def add_api_routes(app, services: Services) -> None:
     from fastapi import Request
     from fastapi.responses import JSONResponse, StreamingResponse
@@ -993,7 +1002,16 @@ def add_api_routes(app, services: Services) -> None:
                    openai, "invalid_api_key")
 
     async def read_json(request: Request) -> Any:
-        raw = await request.body()
+        # a question is at most a few KB: a 1 GB body must not be buffered before it is refused
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise BodyTooLarge()
+        raw = bytearray()
+        async for part in request.stream():
+            raw += part
+            if len(raw) > MAX_BODY_BYTES:
+                raise BodyTooLarge()
+        raw = bytes(raw)
         try:
             return json.loads(raw or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -1006,6 +1024,8 @@ def add_api_routes(app, services: Services) -> None:
         try:
             args = parse_ask_body(await read_json(request), services)
             res = await run_in_threadpool(services.ask, **args)
+        except BodyTooLarge as e:
+            return err(413, str(e))
         except (ValueError, QuestionError) as e:
             return err(400, str(e))
         return JSONResponse(res)
@@ -1052,6 +1072,8 @@ def add_api_routes(app, services: Services) -> None:
                     "filters": build_filters(**(f or {})), "mode": _mode(mode, services),
                     "top_k": _top_k(body.get("top_k"))}
             res = await run_in_threadpool(services.ask, **args)
+        except BodyTooLarge as e:
+            return err(413, str(e), True)
         except TypeError as e:  # unknown filter keyword
             return err(400, f"bad filters: {e}", True)
         except (ValueError, QuestionError) as e:
