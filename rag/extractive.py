@@ -197,7 +197,9 @@ def extract_crosslingual(q: Question, hits: list[Hit], q_vec, embed_passages, ma
     units.sort(key=lambda c: c.score, reverse=True)
     best_sim = float(sims.max())
     seen = set().union(*(_fold_set(f"{h.title or ''} {h.text}") for h in hits[:CROSS_PASSAGES]))
-    if best_sim < min_sim or not terms & seen:
+    # the anchor must be a word or code, not a stray "1" or "or" that any passage contains
+    anchors = {t for t in terms if len(t) >= 3}
+    if best_sim < min_sim or not anchors & seen:
         return Extracted(refused=True, picks=[], list_answer=False, best_score=best_sim)
     picks = [units[0]]
     for c in units[1:max_sentences]:
