@@ -85,19 +85,9 @@ class FakeLLM:
             h.wfile.flush()
             time.sleep(TIMEOUT + STALL + 5)
         elif m == "http500":
-            data = b'{"error": {"message": "internal error", "type": "server_error"}}'
-            h.send_response(500)
-            h.send_header("content-type", "application/json")
-            h.send_header("content-length", str(len(data)))
-            h.end_headers()
-            h.wfile.write(data)
+            _reply(h, 500, "application/json", b'{"error": {"message": "internal error", "type": "server_error"}}')
         elif m == "html":  # a proxy's error page with status 200
-            data = "<html><body><h1>502 Bad Gateway</h1></body></html>".encode()
-            h.send_response(200)
-            h.send_header("content-type", "text/html")
-            h.send_header("content-length", str(len(data)))
-            h.end_headers()
-            h.wfile.write(data)
+            _reply(h, 200, "text/html", b"<html><body><h1>502 Bad Gateway</h1></body></html>")
         elif m == "badjson":
             self._stream_head(h)
             h.wfile.write("data: {\"choices\": [{\"delta\": {\"content\": \"Kế\n\ndata: }}}{{{\n\n".encode())
@@ -118,6 +108,15 @@ class FakeLLM:
                 h.wfile.write(_sse(_delta(text[i:i + 12])))
             h.wfile.write(b"data: [DONE]\n\n")
         h.wfile.flush()
+
+
+def _reply(h, status: int, ctype: str, data: bytes) -> None:
+    """A whole (non-streamed) HTTP response from a BaseHTTPRequestHandler."""
+    h.send_response(status)
+    h.send_header("content-type", ctype)
+    h.send_header("content-length", str(len(data)))
+    h.end_headers()
+    h.wfile.write(data)
 
 
 def _closed_port() -> int:
@@ -245,12 +244,7 @@ class _HTMLServer:
                 pass
 
             def do_GET(self):
-                data = b"<html>not qdrant</html>"
-                self.send_response(200)
-                self.send_header("content-type", "text/html")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                _reply(self, 200, "text/html", b"<html>not qdrant</html>")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
