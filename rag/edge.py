@@ -48,6 +48,7 @@ class HnswParams:
     ef_construct: int = 128
     ef: int = 128  # search-time beam width
     full_scan_threshold_kb: int = 10_000  # below this a segment is searched exhaustively
+    indexing_threshold_kb: int | None = None  # segments above this get HNSW; None = Edge default (10 MB)
 
 
 # ------------------------------------------------------------------------------- conversion
@@ -241,7 +242,9 @@ class EdgeClient:
         h = self.hnsw
         cfg = qe.EdgeConfig(vectors=vectors or None, sparse_vectors=sparse or None,
                             hnsw_config=qe.HnswIndexConfig(m=h.m, ef_construct=h.ef_construct,
-                                                           full_scan_threshold=h.full_scan_threshold_kb))
+                                                           full_scan_threshold=h.full_scan_threshold_kb),
+                            optimizers=qe.EdgeOptimizersConfig(indexing_threshold=h.indexing_threshold_kb)
+                            if h.indexing_threshold_kb is not None else None)
         d = self._dir(collection_name)
         with self._lock:
             if d.exists() and not (d / META_FILE).exists():
