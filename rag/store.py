@@ -140,10 +140,7 @@ class Store:
             if self.exists():
                 self.check_embedder(embedder_id, dim)
             else:
-                s = self.settings
-                extra = {} if self.kind != "server" else dict(shard_number=s.shard_number,
-                                                   replication_factor=s.replication_factor,
-                                                   write_consistency_factor=s.write_consistency_factor)
+                extra = collection_layout(self.settings)
                 self.client.create_collection(
                     self.name,
                     vectors_config={"dense": models.VectorParams(size=dim, distance=models.Distance.COSINE)},
@@ -157,7 +154,8 @@ class Store:
                     for key, schema in CHUNK_PAYLOAD_INDEXES.items():
                         self.client.create_payload_index(self.name, key, field_schema=schema)
             if not self.client.collection_exists(self.docs_name):
-                self.client.create_collection(self.docs_name, vectors_config={})
+                # replicated like the chunks: losing a node must not lose the document records
+                self.client.create_collection(self.docs_name, vectors_config={}, **collection_layout(self.settings))
 
     def optimize(self) -> dict[str, Any]:
         """Build the vector index now (Edge indexes only when asked; servers and local mode need
@@ -335,6 +333,14 @@ def _chunk_base_payload(a: Article) -> dict:
     return {"doc_id": a.doc_id, "version": a.content_hash, "title": a.title, "published": a.published,
             "province": a.province, "provinces": a.provinces, "source_name": a.source_name,
             "url": a.url, "author": a.author, "source": a.source, "category": a.category}
+
+
+def collection_layout(settings: Settings) -> dict[str, int]:
+    """How a new collection is spread over a server/cluster (deploy/README.md); nothing in-process."""
+    if settings.store_kind != "server":
+        return {}
+    return dict(shard_number=settings.shard_number, replication_factor=settings.replication_factor,
+                write_consistency_factor=settings.write_consistency_factor)
 
 
 def _connect(settings: Settings) -> Any:

@@ -271,3 +271,23 @@ def test_optimize_builds_an_hnsw_index_with_high_recall(tmp_path):
     got = client.query_points("c", query=x[1].tolist(), using="dense", limit=10, query_filter=flt).points
     assert got[0].id == 1 and all(p.id % 3 == 1 for p in got)
     client.close()
+
+
+def test_backend_choice_and_cluster_layout(tmp_path, monkeypatch):
+    """HOIDAP_STORE_BACKEND picks the in-process engine; a URL means a server, and only then are
+    shards/replicas passed to collection creation (deploy/README.md)."""
+    from rag.settings import Settings
+    from rag.store import collection_layout
+
+    monkeypatch.setenv("HOIDAP_STORE_BACKEND", "edge")
+    s = Settings(data_dir=tmp_path)
+    assert s.store_kind == "edge" and s.store_path == tmp_path / "edge" and collection_layout(s) == {}
+    monkeypatch.setenv("HOIDAP_QDRANT_URL", "http://qdrant1:6333")
+    monkeypatch.setenv("HOIDAP_SHARD_NUMBER", "6")
+    monkeypatch.setenv("HOIDAP_REPLICATION_FACTOR", "2")
+    s = Settings(data_dir=tmp_path)
+    assert s.store_kind == "server"
+    assert collection_layout(s) == {"shard_number": 6, "replication_factor": 2, "write_consistency_factor": 1}
+    assert collection_layout(Settings(data_dir=tmp_path, qdrant_url=None, store_backend="local")) == {}
+    with pytest.raises(ValueError):
+        Settings(data_dir=tmp_path, store_backend="sqlite")
