@@ -209,12 +209,14 @@ def build(backend: str, n: int, path: Path, m: int | None) -> dict:
             "disk_mb": du_mb(path), "build_rss_mb": rss_mb()}
 
 
-def query_set(n: int):
+def query_set(n: int, with_filters: bool = True):
     from rag import lexical
     from rag.store import Filters
 
     qv, titles = queries()
     sp = [{ch: lexical.query_vector(t, ch) for ch in ("lex", "fold")} for t in titles]
+    if not with_filters:  # the cold-start child: nothing but what a serving process holds
+        return qv, sp, {}, {}
     pl = Payloads()
     pls = [pl(i) for i in range(min(n, 50000))]
     from collections import Counter
@@ -269,7 +271,7 @@ def cold(backend: str, path: Path, ef: int | None) -> dict:
     from rag.store import Store
 
     t1 = time.perf_counter()
-    qv, sp, _, _ = query_set(100)
+    qv, sp, _, _ = query_set(100, with_filters=False)
     t1b = time.perf_counter()
     st = Store(settings_for(backend, path, ef=ef))
     t2 = time.perf_counter()
