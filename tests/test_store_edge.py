@@ -188,6 +188,8 @@ def test_delete_count_reopen_and_lock(tmp_path, sample_copy, memo):
         assert gone in {h.doc_id for h in store.search(dense, sparse, limit=10)}
         with pytest.raises(StoreError, match="in use"):
             Store(settings)  # one process per Edge store, with a message saying what to do
+        with pytest.raises(StoreError, match="embedder"):
+            store.ensure("sentence-transformers:other", 384)
         assert store.delete_documents([gone]) == 1
         assert store.count_chunks() == n - n_gone
         assert store.get_document(gone) is None
