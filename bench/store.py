@@ -434,7 +434,9 @@ def notes(n_real: int) -> list[str]:
             "peak RSS build = the bench process holding all vectors in numpy (not what hoidap needs); "
             "serve RSS = a fresh process that opens the store and answers 20 queries (imports included).",
             "- qdrant-client local mode is capped at 10k chunks (`--local-max`): hybrid queries already take "
-            "~0.8 s there (exact search and IDF in Python) and writing runs at ~100 chunks/s.",
+            "~0.8 s there and writing runs at ~100 chunks/s. Its time goes to the two BM25 channels: "
+            "qdrant-client's local sparse dot product is a Python loop over every point (97% of a hybrid "
+            "query in cProfile at 2k chunks: lex 367 ms, fold 260 ms, dense alone 28 ms).",
             "- 1M chunks: not run. The 100k HNSW build took 355-611 s of a contended machine; 1M (1.5 GB of "
             "vectors, at least 10x the build) would not finish before the deadline with four engineers sharing "
             "2 cores. Rerun `bench/store.py --sizes 1000000 --backends edge` on a quiet machine "
