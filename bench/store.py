@@ -72,22 +72,10 @@ def texts() -> list[tuple[int, str, str]]:
     return ps
 
 
-def fast_doc_vectors(text: str) -> dict:
-    """rag.lexical.doc_vectors without pyvi compound words (6 ms/passage) for 135k passages."""
-    from collections import Counter
-
-    from rag import lexical
-
-    out = {}
-    for ch in lexical.CHANNELS:
-        toks = lexical.tokens(text, ch, segment_words=False)
-        norm = lexical.K1 * (1 - lexical.B + lexical.B * len(toks) / lexical.AVG_LEN[ch])
-        out[ch] = lexical._sparse(Counter(toks), lambda tf, n=norm: tf * (lexical.K1 + 1) / (tf + n))
-    return out
-
-
 def sparse_vectors(n: int) -> list[dict]:
     """(indices, values) per channel for the first n passages, cached in pieces of 20k."""
+    from rag import lexical
+
     ps = texts()
     out: list[dict] = []
     piece = 20000
@@ -96,7 +84,7 @@ def sparse_vectors(n: int) -> list[dict]:
         if not f.exists():
             vecs = []
             for _, _, t in ps[s:s + piece]:
-                d = fast_doc_vectors(t)
+                d = lexical.doc_vectors(t, segment_words=False)  # pyvi would take 6 ms a passage
                 vecs.append({ch: (np.asarray(v.indices, dtype=np.int64), np.asarray(v.values, dtype=np.float32))
                              for ch, v in d.items()})
             f.write_bytes(pickle.dumps(vecs))
