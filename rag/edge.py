@@ -150,6 +150,19 @@ def _query(q: Any, using: str | None) -> Any:
     raise TypeError(f"Qdrant Edge adapter: unsupported query {type(q).__name__}")
 
 
+def _from_vector(v: Any) -> Any:
+    """An Edge record's vectors in qdrant-client form (named dict, sparse as models.SparseVector)."""
+    if isinstance(v, dict):
+        return {k: _from_vector(x) for k, x in v.items()}
+    if isinstance(v, qe.SparseVector):
+        return models.SparseVector(indices=list(v.indices), values=list(v.values))
+    return v
+
+
+def _record(r: Any) -> models.Record:
+    return models.Record(id=_pid(r.id), payload=r.payload or {}, vector=_from_vector(r.vector) if r.vector else None)
+
+
 def _payload_selector(with_payload: Any) -> Any:
     if isinstance(with_payload, models.PayloadSelectorExclude):
         return qe.PayloadSelector.Exclude(list(with_payload.exclude))
@@ -269,17 +282,6 @@ class EdgeClient:
                              **_: Any) -> None:
         self._shard(collection_name).update(qe.UpdateOperation.create_field_index(field_name, _SCHEMA[field_schema]))
 
-    def delete_collection(self, collection_name: str) -> bool:
-        with self._lock:
-            sh = self._shards.pop(collection_name, None)
-            if sh is not None:
-                sh.close()
-            if self._dir(collection_name).exists():
-                (self._dir(collection_name) / META_FILE).unlink(missing_ok=True)
-                shutil.rmtree(self._dir(collection_name))
-                return True
-        return False
-
     # -------------------------------------------------------------------- writes
     def upsert(self, collection_name: str, points: Iterable[models.PointStruct], wait: bool = True, **_: Any) -> None:
         pts = []
@@ -312,7 +314,7 @@ class EdgeClient:
                  **_: Any) -> list[models.Record]:
         recs = self._shard(collection_name).retrieve([_pid(i) for i in ids], _payload_selector(with_payload),
                                                      bool(with_vectors))
-        return [models.Record(id=_pid(r.id), payload=r.payload or {}) for r in recs]
+        return [_record(r) for r in recs]
 
     def count(self, collection_name: str, count_filter: models.Filter | None = None, exact: bool = True,
               **_: Any) -> models.CountResult:
@@ -324,7 +326,7 @@ class EdgeClient:
         recs, nxt = self._shard(collection_name).scroll(qe.ScrollRequest(
             offset=_pid(offset) if offset is not None else None, limit=limit, filter=to_filter(scroll_filter),
             with_payload=_payload_selector(with_payload), with_vector=bool(with_vectors)))
-        return ([models.Record(id=_pid(r.id), payload=r.payload or {}) for r in recs],
+        return ([_record(r) for r in recs],
                 _pid(nxt) if nxt is not None else None)
 
     def _prefetch(self, p: models.Prefetch) -> qe.Prefetch:
@@ -358,10 +360,6 @@ class EdgeClient:
     def info(self, collection_name: str) -> dict:
         i = self._shard(collection_name).info()
         return {"points": i.points_count, "segments": i.segments_count, "indexed_vectors": i.indexed_vectors_count}
-
-    def flush(self) -> None:
-        for sh in list(self._shards.values()):
-            sh.flush()
 
     def close(self) -> None:
         with self._lock:
