@@ -425,10 +425,13 @@ def notes(n_real: int) -> list[str]:
             "~0.8 s there and writing runs at ~100 chunks/s. Its time goes to the two BM25 channels: "
             "qdrant-client's local sparse dot product is a Python loop over every point (97% of a hybrid "
             "query in cProfile at 2k chunks: lex 367 ms, fold 260 ms, dense alone 28 ms).",
-            "- 1M chunks: not run. The 100k HNSW build took 355-611 s of a contended machine; 1M (1.5 GB of "
-            "vectors, at least 10x the build) would not finish before the deadline with four engineers sharing "
-            "2 cores. Rerun `bench/store.py --sizes 1000000 --backends edge` on a quiet machine "
-            "(peak bench RSS estimated ~5-6 GB).",
+            "- 300k (ef=128 only, time allowed no more): recall@10 0.9885, just under 0.99 — beyond ~100k chunks "
+            "raise `HOIDAP_EDGE_HNSW_EF` to 256 (0.9995 at 100k; not measured at 300k). The 300k build's peak RSS "
+            "(5.8 GB) is the bench holding every vector and sparse vector in Python, not Edge.",
+            "- 1M chunks: not run. HNSW builds took 355-611 s at 100k and 731 s at 300k on the contended machine; "
+            "1M (1.5 GB of vectors) would not have finished before the deadline, and the bench as written would "
+            "need more than the 8 GB allowed here (it holds all points in Python). Rerun "
+            "`bench/store.py --sizes 1000000 --backends edge` on a quiet machine with more memory.",
             "- The machine had 3 other engineers' jobs running (load average 5-8 on 2 cores): latencies are noisy "
             "(e.g. at 100k the ef=64 and ef=256 rows, measured later on the kept store, came out slower than "
             "ef=128, which cannot be the engine's doing); p95 especially."]
