@@ -33,6 +33,7 @@ class IngestReport:
     tokens: int = 0
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    index_seconds: float = 0.0  # building the vector index at the end (Qdrant Edge)
     interrupted: bool = False
 
     @property
@@ -234,6 +235,8 @@ class Ingestor:
             bar.advance(k, report.chunks, t0)
             if prune:
                 report.pruned = self.prune(paths, keep=set(seen))
+            if report.stored or report.pruned:
+                report.index_seconds = self.store.optimize().get("seconds", 0.0)
         except KeyboardInterrupt:
             report.interrupted = True
         finally:

@@ -1,4 +1,6 @@
-"""The Qdrant store: one code path for local mode (on disk) and a server/cluster (URL).
+"""The Qdrant store: one code path for a server/cluster (URL), qdrant-client local mode and
+Qdrant Edge (both in-process, on disk; `HOIDAP_STORE_BACKEND=local|edge`). Edge is reached
+through `rag.edge.EdgeClient`, which presents the qdrant-client methods used here.
 
 Two collections per corpus:
 - `<name>`: one point per chunk: dense vector "dense", sparse BM25 vectors "lex" and "fold",
@@ -89,10 +91,28 @@ class Store:
         self.name = collection or settings.collection
         self.docs_name = self.name + "__docs"
         self._lock = threading.RLock()
+        self.kind = settings.store_kind  # "server" | "local" | "edge"
         self.client = _connect(settings)
-        self.local = settings.qdrant_url is None
+        self.local = self.kind != "server"  # in-process (local mode or Edge)
+        if self.kind == "edge":
+            self._open_edge()
 
     # ------------------------------------------------------------------ lifecycle
+    def _open_edge(self) -> None:
+        """Open the shards now: a store held by another process fails here, not mid-request."""
+        from rag.edge import EdgeLockedError
+
+        try:
+            for name in (self.name, self.docs_name):
+                if self.client.collection_exists(name):
+                    self.client.count(name)
+        except EdgeLockedError as e:
+            self.close()
+            raise StoreError(
+                f"the store {self.settings.store_path} is in use by another hoidap process (one process per "
+                f"Edge store). Stop it (e.g. the running web app) or ingest through it, or use a Qdrant "
+                f"server (HOIDAP_QDRANT_URL).") from e
+
     def close(self) -> None:
         try:
             self.client.close()
@@ -120,10 +140,7 @@ class Store:
             if self.exists():
                 self.check_embedder(embedder_id, dim)
             else:
-                s = self.settings
-                extra = {} if self.local else dict(shard_number=s.shard_number,
-                                                   replication_factor=s.replication_factor,
-                                                   write_consistency_factor=s.write_consistency_factor)
+                extra = collection_layout(self.settings)
                 self.client.create_collection(
                     self.name,
                     vectors_config={"dense": models.VectorParams(size=dim, distance=models.Distance.COSINE)},
@@ -133,11 +150,23 @@ class Store:
                               "created": time.strftime("%Y-%m-%dT%H:%M:%S")},
                     **extra,
                 )
-                if not self.local:  # local mode ignores payload indexes (and warns); servers need them
+                if self.kind != "local":  # local mode ignores them (and warns); servers and Edge need them
                     for key, schema in CHUNK_PAYLOAD_INDEXES.items():
                         self.client.create_payload_index(self.name, key, field_schema=schema)
             if not self.client.collection_exists(self.docs_name):
-                self.client.create_collection(self.docs_name, vectors_config={})
+                # replicated like the chunks: losing a node must not lose the document records
+                self.client.create_collection(self.docs_name, vectors_config={}, **collection_layout(self.settings))
+
+    def optimize(self) -> dict[str, Any]:
+        """Build the vector index now (Edge indexes only when asked; servers and local mode need
+        nothing). Called at the end of an ingest; returns what was done, for reports."""
+        if self.kind != "edge" or not self.exists():
+            return {}
+        with self._lock:
+            t = time.perf_counter()
+            changed = self.client.optimize(self.name)
+            self.client.optimize(self.docs_name)
+            return dict(self.client.info(self.name), changed=changed, seconds=round(time.perf_counter() - t, 3))
 
     def check_embedder(self, embedder_id: str, dim: int) -> None:
         meta = self.info()
@@ -306,7 +335,21 @@ def _chunk_base_payload(a: Article) -> dict:
             "url": a.url, "author": a.author, "source": a.source, "category": a.category}
 
 
-def _connect(settings: Settings) -> QdrantClient:
+def collection_layout(settings: Settings) -> dict[str, int]:
+    """How a new collection is spread over a server/cluster (deploy/README.md); nothing in-process."""
+    if settings.store_kind != "server":
+        return {}
+    return dict(shard_number=settings.shard_number, replication_factor=settings.replication_factor,
+                write_consistency_factor=settings.write_consistency_factor)
+
+
+def _connect(settings: Settings) -> Any:
+    if settings.store_kind == "edge":
+        from rag.edge import EdgeClient, HnswParams
+
+        return EdgeClient(settings.store_path, HnswParams(m=settings.edge_hnsw_m,
+                                                          ef_construct=settings.edge_hnsw_ef_construct,
+                                                          ef=settings.edge_hnsw_ef))
     if settings.qdrant_url:
         key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
         client = QdrantClient(url=settings.qdrant_url, api_key=key, timeout=max(1, round(settings.qdrant_timeout_s)))

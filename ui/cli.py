@@ -173,6 +173,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         docs = store.list_documents()
         info = {
             "collection": store.name,
+            "backend": store.kind,
             "location": settings.qdrant_url or str(settings.store_path.resolve()),
             "articles": len(docs),
             "chunks": store.count_chunks(),

@@ -327,7 +327,7 @@ class RWLock:
 
 _READS = ("exists", "info", "pending", "get_document", "list_documents", "count_chunks", "facet_values",
           "search", "check_embedder")
-_WRITES = ("ensure", "write_documents", "repair", "delete_documents", "close")
+_WRITES = ("ensure", "write_documents", "repair", "delete_documents", "optimize", "close")
 
 
 class GuardedStore(Store):
