@@ -173,8 +173,21 @@ class Ingestor:
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
         seen: dict[str, str] = {}
         batch: list[tuple[Article, list[Chunk]]] = []
-        n_batch = 0
         notify = on_item or (lambda *a: None)
+
+        def skip(source: str, bucket: list, status: str, detail: str, entry=None) -> None:
+            """An article not written: recorded in its report bucket, told to the UI, counted."""
+            bucket.append(entry if entry is not None else (source, detail))
+            notify(source, status, detail)
+            bar.advance(1, report.chunks, t0)
+
+        def flush() -> None:
+            names = [(a.source, a.doc_id) for a, _ in batch]
+            self._flush(batch, report)  # empties the batch
+            for src, did in names:
+                notify(src, "stored", did)
+            bar.advance(len(names), report.chunks, t0)
+
         try:
             bar.set_total(count_items(paths) if progress else None)
             self.store.repair()
@@ -184,55 +197,33 @@ class Ingestor:
             text_owner = {d["text_hash"]: d["doc_id"] for d in self.store.list_documents() if d.get("text_hash")}
             for item in iter_items(list(paths), max_bytes=max_bytes):
                 if isinstance(item, ReadFailure):
-                    report.failed.append((item.source, item.reason))
-                    notify(item.source, "failed", item.reason)
-                    bar.advance(1, report.chunks, t0)
+                    skip(item.source, report.failed, "failed", item.reason)
                     continue
                 if item.doc_id in seen:
-                    reason = f"duplicate document id {item.doc_id!r} (already read from {seen[item.doc_id]})"
-                    report.failed.append((item.source, reason))
-                    notify(item.source, "failed", reason)
-                    bar.advance(1, report.chunks, t0)
+                    skip(item.source, report.failed, "failed",
+                         f"duplicate document id {item.doc_id!r} (already read from {seen[item.doc_id]})")
                     continue
                 seen[item.doc_id] = item.source
                 try:
                     article, chunks = self.prepare(item)
                 except Exception as e:  # one bad article never stops the batch
-                    report.failed.append((item.source, f"{type(e).__name__}: {e}"))
-                    notify(item.source, "failed", str(e))
-                    bar.advance(1, report.chunks, t0)
+                    skip(item.source, report.failed, "failed", str(e),
+                         entry=(item.source, f"{type(e).__name__}: {e}"))
                     continue
                 if item.kind != "jsonl":
                     other = text_owner.get(article.text_hash)
                     if other is not None and other != article.doc_id:
-                        reason = f"duplicate: same text as {other}"
-                        report.duplicates.append((item.source, reason))
-                        notify(item.source, "duplicate", reason)
-                        bar.advance(1, report.chunks, t0)
+                        skip(item.source, report.duplicates, "duplicate", f"duplicate: same text as {other}")
                         continue
                 text_owner.setdefault(article.text_hash, article.doc_id)
                 old = self.store.get_document(article.doc_id)
                 if old and old.get("content_hash") == article.content_hash and article.doc_id not in pending:
-                    report.unchanged.append(article.doc_id)
-                    notify(item.source, "unchanged", article.doc_id)
-                    bar.advance(1, report.chunks, t0)
+                    skip(item.source, report.unchanged, "unchanged", article.doc_id, entry=article.doc_id)
                     continue
                 batch.append((article, chunks))
-                n_batch += len(chunks)
-                if n_batch >= self.batch_chunks:
-                    k = len(batch)
-                    names = [(a.source, a.doc_id) for a, _ in batch]
-                    self._flush(batch, report)
-                    for src, did in names:
-                        notify(src, "stored", did)
-                    bar.advance(k, report.chunks, t0)
-                    n_batch = 0
-            k = len(batch)
-            names = [(a.source, a.doc_id) for a, _ in batch]
-            self._flush(batch, report)
-            for src, did in names:
-                notify(src, "stored", did)
-            bar.advance(k, report.chunks, t0)
+                if sum(len(c) for _, c in batch) >= self.batch_chunks:
+                    flush()
+            flush()
             if prune:
                 report.pruned = self.prune(paths, keep=set(seen))
             if report.stored or report.pruned:
