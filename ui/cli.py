@@ -19,6 +19,9 @@ def _fail(msg: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+LOCAL_MODE_ADVISE_CHUNKS = 5_000
+
+
 def _open_store(settings: Settings, collection: str | None = None):
     from rag.store import Store, StoreError
 
@@ -82,8 +85,14 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, as_json: bo
     store = _open_store(settings)
     try:
         report = Ingestor(settings, store=store).run(list(paths), prune=prune, progress=not quiet)
+        total = store.count_chunks() if store.kind == "local" else 0
     finally:
         store.close()
+    if total > LOCAL_MODE_ADVISE_CHUNKS and not quiet:
+        # local mode scores BM25 in a Python loop over every point: ~0.8 s a question at 10k chunks
+        click.echo(f"note: {total:,} chunks in qdrant-client local mode (exact search in Python, about "
+                   "0.8 s per question at 10,000 chunks); for a store this size set "
+                   "HOIDAP_STORE_BACKEND=edge and ingest again (README: Store backends)", err=True)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
