@@ -32,13 +32,11 @@ def channel_lists(store, embedder, settings, question: str) -> list[list]:
     """The dense, lex and fold ranked lists (raw scores) for one question, as the retriever
     would prefetch them, after restoring diacritics for an unaccented question."""
     from rag import lexical, vntext
-    from rag.retrieve import restore_diacritics
+    from rag.retrieve import restore_query
 
     q = vntext.display(question).strip()
     if vntext.is_unaccented(q):
-        first = store.search(None, {"fold": lexical.query_vector(q, "fold")}, limit=30)
-        restored = restore_diacritics(q, [h.text + " " + (h.title or "") for h in first])
-        q = restored if vntext.has_diacritics(restored) else q
+        q = restore_query(store, q)
     queries = {"dense": embedder.embed_query(q).tolist(), "lex": lexical.query_vector(q, "lex"),
                "fold": lexical.query_vector(q, "fold")}
     out = []
@@ -74,6 +72,7 @@ def main() -> None:
     from eval.runner import _MemoQuery, corpus_collection, prepare_corpus
     from rag import vntext
     from rag.embedders import get_embedder
+    from rag.retrieve import channel_weights
     from rag.settings import Settings, apply_process_env
     from rag.store import Store
 
@@ -104,7 +103,7 @@ def main() -> None:
             configs.append({"fusion": "dbsf"})
             for cfg in configs:
                 st = base.model_copy(update=cfg)
-                w = [st.weight_dense, st.weight_lex, st.weight_fold_unaccented if variant == "unaccented" else st.weight_fold]
+                w = list(channel_weights(st, variant == "unaccented").values())  # dense, lex, fold
                 mrr = h1 = h5 = 0.0
                 for chans, g in zip(per_q, gold):
                     ranked = dedup(str(p.payload["doc_id"]) for p in fuse(chans, st, w))

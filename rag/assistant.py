@@ -92,7 +92,7 @@ class Assistant:
             answer, citations = self._render_metadata(meta_field, meta, language), [citation_for(1, meta)]
         else:
             if language != "vi" and retrieval.hits:  # few shared words: compare meanings instead
-                ex = extractive.extract_crosslingual(parsed, retrieval.hits, self.embedder.embed_query(retrieval.query),
+                ex = extractive.extract_crosslingual(parsed, retrieval.hits, retrieval.query_vector,
                                                      self.embedder.embed_passages)
             else:
                 ex = extractive.extract(parsed, retrieval.hits, self.settings.refuse_below, extra_terms=carried)

@@ -10,6 +10,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from qdrant_client import models
@@ -34,6 +35,7 @@ class Retrieval:
     hits: list[Hit]
     unaccented: bool = False
     timings_ms: dict[str, float] = field(default_factory=dict)
+    query_vector: np.ndarray | None = None  # the dense query embedding, for callers that compare meanings
 
 
 def restore_diacritics(query: str, texts: list[str]) -> str:
@@ -86,6 +88,23 @@ def diversify(hits: list[Hit], k: int, per_doc: int = 2, dup_threshold: float = 
     return (first + rest)[:k]
 
 
+def channel_weights(settings: Settings, unaccented: bool) -> dict[str, float]:
+    """RRF weights of the dense and BM25 channels; the folded channel counts more for a question
+    typed without diacritics."""
+    return {"dense": settings.weight_dense, "lex": settings.weight_lex,
+            "fold": settings.weight_fold_unaccented if unaccented else settings.weight_fold}
+
+
+def restore_query(store: Store, q: str, limit: int = 30, filters: Filters | None = None,
+                  boost: list[models.Condition] | None = None) -> str:
+    """An unaccented question with its diacritics restored: folded BM25 alone finds passages,
+    their words give the accents back. Returns `q` unchanged when nothing could be restored."""
+    first = store.search(None, {"fold": lexical.query_vector(q, "fold")}, limit=limit,
+                         filters=filters, boost=boost, boost_weight=BOOST)
+    restored = restore_diacritics(q, [h.text + " " + (h.title or "") for h in first])
+    return restored if vntext.has_diacritics(restored) else q
+
+
 class HybridRetriever(BaseRetriever):
     """A LlamaIndex retriever that calls Qdrant directly, so fusion (weighted RRF/DBSF over
     dense + sparse prefetches, with Qdrant's IDF modifier) happens inside Qdrant."""
@@ -109,20 +128,14 @@ class HybridRetriever(BaseRetriever):
         unaccented = vntext.is_unaccented(q)
         boost = self._boosts(q)
         if unaccented:
-            # pass 1: folded BM25 alone finds passages; their words restore the question's accents
-            first = self.store.search(None, {"fold": lexical.query_vector(q, "fold")}, limit=candidates,
-                                      filters=filters, boost=boost, boost_weight=BOOST)
-            restored = restore_diacritics(q, [h.text + " " + (h.title or "") for h in first])
+            q = restore_query(self.store, q, limit=candidates, filters=filters, boost=boost)
             timings["restore"] = (time.perf_counter() - t0) * 1000
-            q = restored if vntext.has_diacritics(restored) else q
         t1 = time.perf_counter()
         dense = self.embedder.embed_query(q)
         timings["embed"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         sparse = {"lex": lexical.query_vector(q, "lex"), "fold": lexical.query_vector(q, "fold")}
-        st = self.settings
-        weights = {"dense": st.weight_dense, "lex": st.weight_lex,
-                   "fold": st.weight_fold_unaccented if unaccented else st.weight_fold}
+        weights = channel_weights(self.settings, unaccented)
         hits = self.store.search(dense, sparse, limit=candidates, filters=filters, weights=weights,
                                  boost=boost, boost_weight=BOOST)
         timings["search"] = (time.perf_counter() - t2) * 1000
@@ -133,7 +146,7 @@ class HybridRetriever(BaseRetriever):
             timings["rerank"] = (time.perf_counter() - t3) * 1000
         hits = diversify(hits, top_k or self.settings.top_k, per_doc=per_doc)
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return Retrieval(query=q, hits=hits, unaccented=unaccented, timings_ms=timings)
+        return Retrieval(query=q, hits=hits, unaccented=unaccented, timings_ms=timings, query_vector=dense)
 
     def _boosts(self, q: str) -> list[models.Condition]:
         conds: list[models.Condition] = []
