@@ -22,29 +22,20 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from datetime import datetime, timedelta, timezone
 from difflib import SequenceMatcher
 from urllib.parse import unquote, urlparse
 
 from ingest.clean import clean_text
 from ingest.read import RawItem
+from rag import vntext
 from rag.gazetteer import find_provinces, provinces_and_main
 from rag.models import Article
 
-__all__ = ["build_article", "parse_date", "parse_date_line", "date_from_url", "content_hash"]
-
-try:
-    from rag.vntext import fold as _vn_fold
-except Exception:  # pragma: no cover
-    _vn_fold = None
-
+__all__ = ["build_article", "parse_date", "parse_date_line", "date_from_url", "content_hash", "text_hash"]
 
 def _fold(s: str) -> str:
-    if _vn_fold is not None:
-        return _vn_fold(s).lower()
-    s = unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in s if unicodedata.category(c) != "Mn").lower()
+    return vntext.fold(s).lower()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,6 +293,13 @@ def content_hash(text: str, title: str | None, published: str | None, url: str |
         h.update(part.encode("utf-8"))
         h.update(b"\x1f")
     return h.hexdigest()
+
+
+def text_hash(text: str) -> str:
+    """Identity of an article's words alone (tone placement, Unicode form, spacing and case
+    ignored): the same article saved under two file names has one."""
+    norm = " ".join(vntext.normalize(text).split()).casefold()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
 
 
 def _same(a: str, b: str) -> bool:
@@ -569,6 +567,7 @@ def build_article(item: RawItem) -> Article:
         source=item.source,
         text=text,
         content_hash=content_hash(text, title, published, url),
+        text_hash=text_hash(text),
         title=title,
         published=published,
         url=url,

@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 from ingest.chunk import chunk_article
 from ingest.metadata import build_article
 from ingest.read import ReadFailure, RawItem, iter_items
-from rag import lexical, vntext
+from rag import lexical
 from rag.embedders import Embedder, get_embedder
 from rag.models import Article, Chunk
 from rag.settings import Settings
@@ -91,14 +91,6 @@ class _Progress:
             self.bar.close()
 
 
-def text_hash(text: str) -> str:
-    """Identity of an article's words: tone placement, Unicode form and spacing ignored."""
-    import hashlib
-
-    norm = " ".join(vntext.normalize(text).split()).casefold()
-    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
-
-
 def _absolute_source(src: str) -> str:
     path, sep, rest = src.partition("#")
     return str(Path(path).resolve()) + sep + rest
@@ -139,7 +131,6 @@ class Ingestor:
         article.source = _absolute_source(article.source)
         if not article.text.strip():
             raise ValueError("no article text left after cleaning")
-        article.text_hash = text_hash(article.text)
         chunks = chunk_article(article, self.embedder.count_tokens, self.settings.chunk_tokens,
                                self.settings.chunk_overlap)
         return article, chunks
