@@ -42,6 +42,11 @@ _INSTRUCTION = re.compile(
     r"|hãy (?:liệt kê|in ra|in|tiết lộ) (?:mọi|toàn bộ|tất cả|nguyên văn)", re.I)
 
 
+def _quotable(text: str) -> bool:
+    """A unit long enough to say something, and not addressed to an assistant."""
+    return len(text) >= 12 and not _INSTRUCTION.search(vntext.normalize(text))
+
+
 def _has_person(s: str) -> bool:
     return any(m.group(0).split()[0] in _SURNAMES or re.search(r"(đồng chí|ông|bà)\s*$", s[:m.start()])
                for m in _NAME.finditer(s))
@@ -116,7 +121,7 @@ def score_candidates(q: Question, hits: list[Hit], extra_terms: list[str] | None
         for s, e in _units(h.text):
             text = h.text[s:e]
             key = (h.doc_id, vntext.normalize(text))
-            if key in seen or len(text) < 12 or _INSTRUCTION.search(vntext.normalize(text)):
+            if key in seen or not _quotable(text):
                 continue
             seen.add(key)
             toks = [vntext.fold(x) for x in vntext.syllables(text)]
@@ -184,7 +189,7 @@ def extract_crosslingual(q: Question, hits: list[Hit], q_vec, embed_passages, ma
     for rank, h in enumerate(hits[:CROSS_PASSAGES]):
         for s, e in _units(h.text):
             text = h.text[s:e]
-            if len(text) >= 12 and not _INSTRUCTION.search(vntext.normalize(text)):
+            if _quotable(text):
                 units.append(Candidate(hit=h, rank=rank, start=s, end=e, text=text))
     units = units[:CROSS_MAX_UNITS]
     if not units:
