@@ -102,24 +102,28 @@ def real_dense() -> np.ndarray:
     return np.concatenate([np.load(f) for f in shards]) if shards else np.zeros((0, 384), np.float32)
 
 
-def dense_vectors(n: int, seed: int = 0) -> tuple[np.ndarray, int]:
-    """(n x 384 float32, how many are real): real first, semi-synthetic beyond."""
-    real = real_dense()
-    r = min(n, len(real))
-    if r == n:
-        return real[:n].copy(), r
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, real.shape[1]), dtype=np.float32)
-    out[:r] = real[:r]
-    step = 100_000
-    for s in range(r, n, step):
-        m = min(step, n - s)
-        a = real[rng.integers(0, len(real), m)]
-        b = real[rng.integers(0, len(real), m)]
-        w = rng.uniform(0.55, 0.85, (m, 1)).astype(np.float32)
-        x = w * a + (1 - w) * b + rng.normal(0, 0.015, (m, real.shape[1])).astype(np.float32)
-        out[s:s + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
-    return out, r
+class DenseVectors:
+    """Row i of an n x 384 float32 matrix, made batch by batch (1M rows are 1.5 GB: never held):
+    the real embeddings first, semi-synthetic rows beyond, each batch seeded by its start row so a
+    run is reproducible (the builds ask for the same batches every time)."""
+
+    def __init__(self, n: int, seed: int = 0):
+        self.real = real_dense()
+        self.n, self.n_real, self.seed = n, min(n, len(self.real)), seed
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        out = np.empty((stop - start, self.real.shape[1]), dtype=np.float32)
+        lo = min(max(start, self.n_real), stop)  # rows before lo are real
+        out[:lo - start] = self.real[start:lo]
+        if lo < stop:
+            m = stop - lo
+            rng = np.random.default_rng([self.seed, lo])
+            a = self.real[rng.integers(0, len(self.real), m)]
+            b = self.real[rng.integers(0, len(self.real), m)]
+            w = rng.uniform(0.55, 0.85, (m, 1)).astype(np.float32)
+            x = w * a + (1 - w) * b + rng.normal(0, 0.015, (m, self.real.shape[1])).astype(np.float32)
+            out[lo - start:] = x / np.linalg.norm(x, axis=1, keepdims=True)
+        return out
 
 
 def queries() -> tuple[np.ndarray, list[str]]:
@@ -169,7 +173,7 @@ def build(backend: str, n: int, path: Path, m: int | None) -> dict:
 
     from rag.store import Store, chunk_point_id
 
-    dense, n_real = dense_vectors(n)
+    dense = DenseVectors(n)
     sparse = sparse_vectors(n)
     pl = Payloads()
     st = Store(settings_for(backend, path, m=m))
@@ -178,8 +182,9 @@ def build(backend: str, n: int, path: Path, m: int | None) -> dict:
     batch = 1024 if backend == "edge" else 256
     for s in range(0, n, batch):
         pts = []
+        rows = dense.rows(s, min(n, s + batch))
         for i in range(s, min(n, s + batch)):
-            vec = {"dense": dense[i].tolist()}
+            vec = {"dense": rows[i - s].tolist()}
             for ch, (idx, val) in sparse[i].items():
                 vec[ch] = models.SparseVector(indices=idx.tolist(), values=val.tolist())
             p = pl(i)
@@ -192,7 +197,7 @@ def build(backend: str, n: int, path: Path, m: int | None) -> dict:
     index_s = time.perf_counter() - t
     count = st.count_chunks()
     st.close()
-    return {"n": n, "n_real": n_real, "load_s": load_s, "index_s": index_s, "count": count,
+    return {"n": n, "n_real": dense.n_real, "load_s": load_s, "index_s": index_s, "count": count,
             "segments": opt.get("segments"), "indexed": opt.get("indexed_vectors"),
             "disk_mb": du_mb(path), "build_rss_mb": rss_mb()}
 
