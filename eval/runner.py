@@ -232,7 +232,7 @@ def run_suite(suite_path: str | Path, corpus: str | Path, out_dir: str | Path, s
     own = store is None
     name = store.name if store is not None else corpus_collection(corpus, embedder.id)
     if own:
-        # its own store folder too: Qdrant local mode locks a whole folder, and an eval run must
+        # its own store folder too: an in-process store locks its whole folder, and an eval run must
         # not lock out the web app serving the main store (or the other way round)
         settings = settings.model_copy(update={"collection": name, "data_dir": settings.data_dir / "eval"})
     else:

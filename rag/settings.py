@@ -28,11 +28,12 @@ class Settings(BaseSettings):
     # --- storage -----------------------------------------------------------
     data_dir: Path = Field(Path(".hoidap"), description="Local store, uploads and feedback live here.")
     collection: str = "articles"
-    store_backend: Literal["local", "edge"] = Field(
-        "local", description="In-process store when no HOIDAP_QDRANT_URL is set: 'local' = qdrant-client local "
-        "mode (exact search in Python: the sample and a few thousand chunks; ~0.8 s per hybrid query at 10k), "
-        "'edge' = Qdrant Edge (the Qdrant engine in-process, HNSW + payload indexes: ~2 ms at 10k, ~6 ms at "
-        "100k chunks). See reports/store.md.")
+    store_backend: Literal["auto", "local", "edge"] = Field(
+        "auto", description="In-process store when no HOIDAP_QDRANT_URL is set: 'edge' = Qdrant Edge (the "
+        "Qdrant engine in-process, HNSW + payload indexes: ~2 ms per hybrid search at 10k chunks, ~6 ms at "
+        "100k), 'local' = qdrant-client local mode (exact search in Python: fine for a few thousand chunks, "
+        "~0.8 s per question at 10k), 'auto' = edge, except a data_dir that already holds a local-mode "
+        "store and no Edge store keeps using it (stores made before Edge was the default). See reports/store.md.")
     qdrant_url: str | None = Field(None, description="Qdrant server/cluster URL; overrides store_backend.")
     qdrant_api_key: SecretStr | None = None
     qdrant_timeout_s: float = Field(10.0, description="Qdrant server request timeout; an unreachable "
@@ -113,14 +114,25 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_toml_path()))
 
     @property
+    def in_process_backend(self) -> Literal["local", "edge"]:
+        """The in-process store `store_backend` resolves to ('auto' looks at what data_dir holds)."""
+        if self.store_backend != "auto":
+            return self.store_backend
+        local, edge = self.data_dir / "qdrant", self.data_dir / "edge"
+        # an existing local-mode store stays readable after the default moved to Edge
+        if local.is_dir() and any(local.iterdir()) and not edge.exists():
+            return "local"
+        return "edge"
+
+    @property
     def store_path(self) -> Path:
         """Folder of the in-process store (each backend has its own: their formats differ)."""
-        return self.data_dir / ("edge" if self.store_backend == "edge" else "qdrant")
+        return self.data_dir / ("edge" if self.in_process_backend == "edge" else "qdrant")
 
     @property
     def store_kind(self) -> str:
         """'server' when a URL is set, else the in-process backend."""
-        return "server" if self.qdrant_url else self.store_backend
+        return "server" if self.qdrant_url else self.in_process_backend
 
     @property
     def embedder_id(self) -> str:

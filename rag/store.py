@@ -1,5 +1,5 @@
 """The Qdrant store: one code path for a server/cluster (URL), qdrant-client local mode and
-Qdrant Edge (both in-process, on disk; `HOIDAP_STORE_BACKEND=local|edge`). Edge is reached
+Qdrant Edge (both in-process, on disk; `HOIDAP_STORE_BACKEND=auto|edge|local`, Edge by default). Edge is reached
 through `rag.edge.EdgeClient`, which presents the qdrant-client methods used here.
 
 Two collections per corpus:
@@ -362,7 +362,7 @@ def _connect(settings: Settings) -> Any:
             if isinstance(e, ValueError) or "Expecting value" in reason or "validation error" in reason:
                 reason = f"something answers there, but not like Qdrant ({reason[:80]}); is the URL/port right?"
             raise StoreError(f"cannot reach Qdrant at {settings.qdrant_url}: {reason}. "
-                             f"Check HOIDAP_QDRANT_URL / HOIDAP_QDRANT_API_KEY, or unset the URL for local mode.") from e
+                             f"Check HOIDAP_QDRANT_URL / HOIDAP_QDRANT_API_KEY, or unset the URL for the in-process store.") from e
         return client
     path = settings.store_path
     path.mkdir(parents=True, exist_ok=True)

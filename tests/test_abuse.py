@@ -208,7 +208,7 @@ def test_hostile_upload_names_stay_inside_uploads(sample_store, embedder, tmp_pa
             except UploadError as e:
                 rows.append({"input": repr(name)[:60], "outcome": "rejected", "detail": str(e)})
         outside = [p for p in Path(settings.data_dir).resolve().rglob("*") if p.is_file()
-                   and "qdrant" not in p.parts and p.parent != root]
+                   and settings.store_path.name not in p.parts and p.parent != root]
         assert outside == [], outside
         assert not Path("/etc/passwd.txt").exists() and not (tmp_path / "evil.txt").exists()
     finally:

@@ -1,4 +1,4 @@
-"""Answering on the sample articles: real embedder, real Qdrant local mode, extractive mode."""
+"""Answering on the sample articles: real embedder, the real default store, extractive mode."""
 from __future__ import annotations
 
 import json
@@ -102,7 +102,7 @@ def test_english_questions_are_answered_by_cross_lingual_similarity(assistant, q
 
 def test_json_object_shape_and_cli(sample_store):
     settings, _ = sample_store
-    # the session store is open in this process (local mode allows one client): use a copy
+    # the session store is open in this process (one process per store): use a copy
     env = dict(os.environ, HOIDAP_DATA_DIR=str(settings.data_dir) + "_cli")
     subprocess.run([sys.executable, "-m", "ui.cli", "ingest", "--quiet", str(ROOT / "data" / "sample")],
                    cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)

@@ -1,4 +1,4 @@
-"""End-to-end ingestion with the real embedder and Qdrant local mode."""
+"""End-to-end ingestion with the real embedder and the default store (Qdrant Edge)."""
 from __future__ import annotations
 
 import json

