@@ -326,6 +326,19 @@ def test_auto_backend_is_edge_but_keeps_an_existing_local_store(tmp_path, monkey
     _, docs_again, chunks_again = _ingest(auto, [SAMPLE], memo)  # nothing new: same store, all skipped
     assert chunks_again == chunks and len(docs_again) == len(docs)
     assert not (old / "edge").exists()
+
+    # `hoidap ingest` on such a store says when it has grown too big for local mode, and how to move
+    from click.testing import CliRunner
+
+    from ui import cli
+
+    monkeypatch.setattr(cli, "LOCAL_MODE_ADVISE_CHUNKS", chunks - 1)  # the sample stands in for 5,000
+    r = CliRunner().invoke(cli.cli, ["--data-dir", str(old), "ingest", str(SAMPLE)])
+    assert r.exit_code == 0, r.output
+    assert "local mode" in r.stderr and "HOIDAP_STORE_BACKEND=edge" in r.stderr
+    assert not (old / "edge").exists()
     # asking for Edge explicitly starts an Edge store beside it; from then on 'auto' follows Edge
     _ingest(Settings(data_dir=old, store_backend="edge"), [SAMPLE], memo)
     assert Settings(data_dir=old).store_kind == "edge"
+    r = CliRunner().invoke(cli.cli, ["--data-dir", str(old), "ingest", str(SAMPLE)])  # Edge: no note
+    assert r.exit_code == 0 and "local mode" not in r.stderr, r.output
