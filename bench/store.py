@@ -424,7 +424,8 @@ def notes(n_real: int) -> list[str]:
             "(default 128). Edge keeps segments under its default indexing threshold (10 MB of vectors) "
             "unindexed; `Store.optimize()` at the end of an ingest builds the HNSW graph (index build column).",
             "- Load s = the bench writing points through the adapter (Python conversion included) under contention; "
-            "peak RSS build = the bench process holding all vectors in numpy (not what hoidap needs); "
+            "peak RSS build = the bench process with Edge in it (runs before 2026-12-02 also held every vector "
+            "in numpy, not what hoidap needs); "
             "serve RSS = a fresh process that opens the store and answers 20 queries (imports included).",
             "- qdrant-client local mode is capped at 10k chunks (`--local-max`): hybrid queries already take "
             "~0.8 s there and writing runs at ~100 chunks/s. Its time goes to the two BM25 channels: "
@@ -433,10 +434,10 @@ def notes(n_real: int) -> list[str]:
             "- 300k (ef=128 only, time allowed no more): recall@10 0.9885, just under 0.99 — beyond ~100k chunks "
             "raise `HOIDAP_EDGE_HNSW_EF` to 256 (0.9995 at 100k; not measured at 300k). The 300k build's peak RSS "
             "(5.8 GB) is the bench holding every vector and sparse vector in Python, not Edge.",
-            "- 1M chunks: not run. HNSW builds took 355-611 s at 100k and 731 s at 300k on the contended machine; "
-            "1M (1.5 GB of vectors) would not have finished before the deadline, and the bench as written would "
-            "need more than the 8 GB allowed here (it holds all points in Python). Rerun "
-            "`bench/store.py --sizes 1000000 --backends edge` on a quiet machine with more memory.",
+            "- 1M chunks: not run yet. HNSW builds took 355-611 s at 100k and 731 s at 300k on the contended "
+            "machine, so 1M needs a quiet hour or more. The build no longer holds every dense vector in the bench "
+            "process (they are made batch by batch since 2026-12-02), so its peak RSS is mostly Edge's own. Run "
+            "`bench/store.py --sizes 1000000 --backends edge --efs 128,256`.",
             "- The machine had 3 other engineers' jobs running (load average 5-8 on 2 cores): latencies are noisy "
             "(e.g. at 100k the ef=64 and ef=256 rows, measured later on the kept store, came out slower than "
             "ef=128, which cannot be the engine's doing); p95 especially."]
