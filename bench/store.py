@@ -289,12 +289,12 @@ def child(args: list[str]) -> dict:
 
 
 # ----------------------------------------------------------------------------------- report
-def write_report(results: list[dict], out: Path, notes: list[str]) -> None:
+def write_report(results: list[dict], out: Path, notes: list[str], measured: str | None = None) -> None:
     def f(x, nd=1):
         return "—" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
 
     md = ["# Store backends at scale", "",
-          f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/store.py` on 2 shared CPU cores "
+          f"Measured {measured or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/store.py` on 2 shared CPU cores "
           "(3 other engineers were working on the same machine: latencies are noisy, run again on a quiet "
           "machine for firm numbers; treat differences under ~30% as noise).", ""] + notes + [
           "", "## Latency of `Store.search` (hybrid: dense + lex + fold prefetch 40 each, weighted RRF, top 30)", "",
@@ -353,8 +353,12 @@ def main() -> None:
         print(len(texts()), "passages;", len(real_dense()), "real dense;", len(sparse_vectors(a.n)), "sparse")
         return
     if a.cmd == "report":  # rewrite the Markdown from <out>.json
+        import re
+
         results = json.loads(Path(a.out).with_suffix(".json").read_text(encoding="utf-8"))
-        write_report(results, Path(a.out), notes(max(r["n_real"] for r in results)))
+        old = Path(a.out).read_text(encoding="utf-8") if Path(a.out).exists() else ""
+        when = re.search(r"^Measured (.+?) by ", old, re.M)  # a rewrite is not a new measurement
+        write_report(results, Path(a.out), notes(max(r["n_real"] for r in results)), when and when.group(1))
         return
     if a.cmd == "build":
         print(json.dumps(build(a.backend, a.n, Path(a.path), a.m)))
