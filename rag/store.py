@@ -1,6 +1,7 @@
 """The Qdrant store: one code path for a server/cluster (URL), qdrant-client local mode and
-Qdrant Edge (both in-process, on disk; `HOIDAP_STORE_BACKEND=auto|edge|local`, Edge by default). Edge is reached
-through `rag.edge.EdgeClient`, which presents the qdrant-client methods used here.
+Qdrant Edge (both in-process, on disk; `HOIDAP_STORE_BACKEND=auto|edge|local`, Edge by
+default). Edge is reached through `rag.edge.EdgeClient`, which presents the qdrant-client
+methods used here.
 
 Two collections per corpus:
 - `<name>`: one point per chunk: dense vector "dense", sparse BM25 vectors "lex" and "fold",

