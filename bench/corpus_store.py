@@ -25,7 +25,6 @@ import argparse
 import gzip
 import json
 import re
-import resource
 import sys
 import time
 from collections import Counter
@@ -34,17 +33,9 @@ from pathlib import Path
 T_START = time.perf_counter()
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def pct(v: list[float], p: float) -> float | None:
-    if not v:
-        return None
-    s = sorted(v)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
-
-
-def du_mb(path: Path) -> float:
-    return sum(f.stat().st_blocks * 512 for f in Path(path).rglob("*") if f.is_file()) / 1e6
+from store import du_mb, pct, rss_mb  # noqa: E402  (bench/store.py's helpers)
 
 
 def titles(corpus: Path, n: int) -> list[tuple[str, str]]:
@@ -166,7 +157,7 @@ def main() -> None:
                 hits += len(ids() & exact)
                 total += len(exact)
             recall[name] = hits / max(1, total)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = rss_mb()
     store.close()
 
     ing = ingest_figures(Path(args.ingest_log)) if args.ingest_log else {}
