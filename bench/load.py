@@ -76,15 +76,15 @@ def _openai(c: httpx.Client, q: str) -> None:
         raise RuntimeError("/v1/chat/completions: stream ended without an answer")
 
 
-def _gradio(c: httpx.Client, q: str) -> None:
-    # inputs of the chat's "ask" event: question, turns (state), province, since, until, mode, top_k
-    # ("Tất cả tỉnh/thành" is ui.web.ALL_PROVINCES: not imported, gradio takes seconds to import)
-    r = c.post("/gradio_api/call/ask", json={"data": [q, [], "Tất cả tỉnh/thành", "", "", "extractive", 5]})
+def gradio_call(c: httpx.Client, api_name: str, data: list) -> list:
+    """Run a Gradio event through its HTTP API (POST /gradio_api/call/<api_name>, then read the SSE
+    stream to the event's end) and return its outputs; RuntimeError unless it completed."""
+    r = c.post(f"/gradio_api/call/{api_name}", json={"data": data})
     if r.status_code != 200:
-        raise RuntimeError(f"gradio call {r.status_code}: {r.text[:120]}")
+        raise RuntimeError(f"gradio call {api_name}: {r.status_code}: {r.text[:120]}")
     event_id = r.json()["event_id"]
     event, payload = None, None
-    with c.stream("GET", f"/gradio_api/call/ask/{event_id}") as s:
+    with c.stream("GET", f"/gradio_api/call/{api_name}/{event_id}") as s:
         for line in s.iter_lines():
             if line.startswith("event:"):
                 event = line[6:].strip()
@@ -92,8 +92,14 @@ def _gradio(c: httpx.Client, q: str) -> None:
                 payload = line[5:].strip()
                 break
     if event != "complete":
-        raise RuntimeError(f"gradio event ended with {event}: {str(payload)[:120]}")
-    out = json.loads(payload)
+        raise RuntimeError(f"gradio event {api_name} ended with {event}: {str(payload)[:300]}")
+    return json.loads(payload)
+
+
+def _gradio(c: httpx.Client, q: str) -> None:
+    # inputs of the chat's "ask" event: question, turns (state), province, since, until, mode, top_k
+    # ("Tất cả tỉnh/thành" is ui.web.ALL_PROVINCES: not imported, gradio takes seconds to import)
+    out = gradio_call(c, "ask", [q, [], "Tất cả tỉnh/thành", "", "", "extractive", 5])
     chat = out[1] if len(out) > 1 else None
     if not chat or not chat[-1].get("content"):
         raise RuntimeError("gradio: no answer in the chat")
