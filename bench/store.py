@@ -52,7 +52,36 @@ def pct(v: list[float], p: float) -> float:
 
 
 def rss_mb() -> float:
+    """Peak RSS (MB). With Edge this includes pages of its memory-mapped segment files, which the
+    kernel can drop under pressure; anon_mb() is the process's own memory."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+_anon_peak = 0.0
+
+
+def _sample_anon() -> None:
+    global _anon_peak
+    while True:
+        try:
+            with open("/proc/self/status") as fh:
+                kb = next((int(line.split()[1]) for line in fh if line.startswith("RssAnon:")), 0)
+        except OSError:  # not Linux: no figure
+            return
+        _anon_peak = max(_anon_peak, kb / 1024)
+        time.sleep(0.2)
+
+
+def start_anon_sampler() -> None:
+    """Sample the anonymous part of RSS every 0.2 s (the kernel keeps no peak of it)."""
+    import threading
+
+    threading.Thread(target=_sample_anon, daemon=True).start()
+
+
+def anon_mb() -> float | None:
+    """Peak anonymous RSS (MB) seen by the sampler, None when it has not run."""
+    return _anon_peak or None
 
 
 def du_mb(path: Path) -> float:
@@ -199,7 +228,8 @@ def build(backend: str, n: int, path: Path, m: int | None) -> dict:
     st.close()
     return {"n": n, "n_real": dense.n_real, "load_s": load_s, "index_s": index_s, "count": count,
             "segments": opt.get("segments"), "indexed": opt.get("indexed_vectors"),
-            "disk_mb": du_mb(path), "build_rss_mb": rss_mb()}
+            "disk_mb": du_mb(path), "build_rss_mb": rss_mb(), "build_anon_mb": anon_mb(),
+            "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "loadavg": os.getloadavg()[0]}
 
 
 def query_set(n: int, with_filters: bool = True):
@@ -232,7 +262,7 @@ def measure(backend: str, n: int, path: Path, ef: int | None, n_queries: int, re
     weights = {"dense": 1.0, "lex": 1.0, "fold": 0.5}
     for i in range(5):  # warm-up
         st.search(qv[i], sp[i], limit=30, weights=weights)
-    out: dict = {"ef": ef, **finfo}
+    out: dict = {"ef": ef, **finfo, "loadavg": os.getloadavg()[0]}
     for name, f in filters.items():
         lat = []
         for i in range(n_queries):
@@ -255,7 +285,7 @@ def measure(backend: str, n: int, path: Path, ef: int | None, n_queries: int, re
                 total += len(exact)
             out[f"recall_{name}"] = hits / max(1, total)
     st.close()
-    out["rss_mb"] = rss_mb()
+    out["rss_mb"], out["anon_mb"] = rss_mb(), anon_mb()
     return out
 
 
@@ -277,7 +307,7 @@ def cold(backend: str, path: Path, ef: int | None) -> dict:
         lat.append((time.perf_counter() - t) * 1000)
     st.close()
     return {"import_s": t1 - t0, "open_s": t2 - t1b, "first_query_ms": (t3 - t2) * 1000,
-            "warm_p50_ms": pct(lat, 50), "serve_rss_mb": rss_mb()}
+            "warm_p50_ms": pct(lat, 50), "serve_rss_mb": rss_mb(), "serve_anon_mb": anon_mb()}
 
 
 def child(args: list[str]) -> dict:
@@ -294,9 +324,10 @@ def write_report(results: list[dict], out: Path, notes: list[str], measured: str
         return "—" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
 
     md = ["# Store backends at scale", "",
-          f"Measured {measured or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/store.py` on 2 shared CPU cores "
-          "(3 other engineers were working on the same machine: latencies are noisy, run again on a quiet "
-          "machine for firm numbers; treat differences under ~30% as noise).", ""] + notes + [
+          f"Written {measured or time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/store.py` on 2 CPU cores. "
+          "Rows come from runs at different times: the last table gives each build's date and the 1-minute load "
+          "average when it ended (about 1 is the bench alone; well above 2 means other jobs shared the 2 cores, "
+          "so latencies are noisy: treat differences under ~30% as noise there).", ""] + notes + [
           "", "## Latency of `Store.search` (hybrid: dense + lex + fold prefetch 40 each, weighted RRF, top 30)", "",
           "| backend | chunks | real dense | ef | p50 ms | p95 ms | p50 province | p95 province | p50 prov+date | p95 prov+date |",
           "|---|---|---|---|---|---|---|---|---|---|"]
@@ -315,13 +346,24 @@ def write_report(results: list[dict], out: Path, notes: list[str], measured: str
             elif r["backend"] == "local" and m is r["measures"][0]:
                 md.append(f"| local | {r['n']:,} | {r['n_real']:,} | — | — | 1 (exact search) | 1 (exact search) |")
     md += ["", "## Build, disk, memory, cold start", "",
-           "| backend | chunks | load s | index build s | segments | disk MB | peak RSS build MB | peak RSS query MB | "
-           "cold: import s | open s | first query ms | serve RSS MB |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "Peak RSS counts the pages of Edge's memory-mapped segment files the process touched (page cache the "
+           "kernel can drop); *anon* is the process's own memory (RssAnon sampled every 0.2 s; — where a run "
+           "predates the sampler).", "",
+           "| backend | chunks | built (load avg) | load s | index build s | segments | disk MB | peak RSS build MB "
+           "(anon) | peak RSS query MB (anon) | cold: import s | open s | first query ms | serve RSS MB (anon) |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+    def mem(total, anon):
+        return f"{f(total, 0)} ({f(anon, 0)})"
+
     for r in results:
         b, c = r["build"], r["cold"]
-        md.append(f"| {r['backend']} | {r['n']:,} | {f(b['load_s'])} | {f(b['index_s'])} | {f(b.get('segments'))} | "
-                  f"{f(b['disk_mb'], 0)} | {f(b['build_rss_mb'], 0)} | {f(max(m['rss_mb'] for m in r['measures']), 0)} | "
-                  f"{f(c['import_s'], 2)} | {f(c['open_s'], 2)} | {f(c['first_query_ms'])} | {f(c['serve_rss_mb'], 0)} |")
+        q = max(r["measures"], key=lambda m: m["rss_mb"])
+        when = f"{b['measured']} ({b['loadavg']:.1f})" if b.get("measured") else "—"
+        md.append(f"| {r['backend']} | {r['n']:,} | {when} | {f(b['load_s'])} | {f(b['index_s'])} | "
+                  f"{f(b.get('segments'))} | {f(b['disk_mb'], 0)} | {mem(b['build_rss_mb'], b.get('build_anon_mb'))} | "
+                  f"{mem(q['rss_mb'], q.get('anon_mb'))} | {f(c['import_s'], 2)} | {f(c['open_s'], 2)} | "
+                  f"{f(c['first_query_ms'])} | {mem(c['serve_rss_mb'], c.get('serve_anon_mb'))} |")
     md.append("")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(md) + "\n", encoding="utf-8")
@@ -349,6 +391,8 @@ def main() -> None:
     ap.add_argument("--no-cold", action="store_true", help="with --reuse: keep the earlier cold-start figures")
     ap.add_argument("--keep", action="store_true", help="keep the stores under .hoidap/bench/stores")
     a = ap.parse_args()
+    if a.cmd in ("build", "measure", "cold"):
+        start_anon_sampler()
     if a.cmd == "data":
         print(len(texts()), "passages;", len(real_dense()), "real dense;", len(sparse_vectors(a.n)), "sparse")
         return
