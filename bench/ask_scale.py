@@ -46,7 +46,7 @@ def main() -> None:
     _, titles = store_bench.queries()
     out_json = Path(args.out).with_suffix(".json")
     rows = json.loads(out_json.read_text(encoding="utf-8")) if out_json.exists() else []
-    for n in (int(x) for x in args.sizes.split(",")):
+    for n in (int(x) for x in args.sizes.split(",") if x):  # --sizes "": only rewrite the report
         kept = store_bench.CACHE / "stores" / f"edge_{n}"
         reused = args.reuse and kept.exists()
         if reused:  # bench/store.py --keep built it with the same data; its build figures are in store.json
@@ -99,8 +99,17 @@ def main() -> None:
         md.append(f"| {r.get('measured', '–')} | {r['n']:,} | {r['n_real']:,} | {f(r['p50'])} | {f(r['p95'])} | "
                   f"{f(r['embed_p50'])} | {f(r['search_p50'])} | {r['index_s']:.0f} | {r['rss']:.0f} | "
                   f"{'reused' if r.get('reused') else 'built here'} |")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
+    from plot import size_panels
+
+    out = Path(args.out)
+    png = size_panels(out.parent / "plots" / f"{out.stem}.png", [{
+        "series": {k: [(r["n"], r[key]) for r in rows if r.get(key) is not None]
+                   for k, key in (("ask p50", "p50"), ("ask p95", "p95"), ("query embedding p50", "embed_p50"),
+                                  ("search p50", "search_p50"))},
+        "ylabel": "ms", "target": (150, "target 150 ms")}], "Extractive ask on Qdrant Edge, 2 cores")
+    md[2:2] = [f"![ask latency against size]({png.relative_to(out.parent).as_posix()})", ""]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))
 
 
