@@ -10,7 +10,7 @@ from pathlib import Path
 Series = dict[str, list[tuple[float, float]]]  # label -> (x, y) points
 
 
-def size_panels(path: Path, panels: list[dict], title: str) -> Path:
+def size_panels(path: Path, panels: list[dict], title: str, xlabel: str = "chunks") -> Path:
     """panels: [{"series": Series, "ylabel": str, "logy": bool, "target": (y, label) | None}].
     A label "what, variant" takes its colour from "what" (the same in every panel) and is dashed
     when the variant is ef=128, so the two search beams stay apart at a glance."""
@@ -38,7 +38,7 @@ def size_panels(path: Path, panels: list[dict], title: str) -> Path:
         ax.set_xscale("log")
         if p.get("logy"):
             ax.set_yscale("log")
-        ax.set_xlabel("chunks")
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(p["ylabel"])
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -124,6 +125,7 @@ class Ingestor:
         self.embedder = embedder or get_embedder(settings, purpose="ingest")
         self.store = store or Store(settings)
         self.batch_chunks = batch_chunks or settings.ingest_batch_chunks
+        self._sparse_pool = ThreadPoolExecutor(1, thread_name_prefix="hoidap-sparse")
         self.store.ensure(self.embedder.id, self.embedder.dim)
 
     def prepare(self, item: RawItem) -> tuple[Article, list[Chunk]]:
@@ -139,10 +141,14 @@ class Ingestor:
         if not batch:
             return
         texts = [c.header + "\n" + c.text for _, chunks in batch for c in chunks]
+        # Sparse vectors (pyvi word segmentation, pure Python) are computed in a thread while the
+        # embedder runs: the torch engine releases the GIL, so they fill the gaps of its
+        # per-core batches instead of leaving a core idle afterwards (~6% of ingest wall time).
+        sparse_job = self._sparse_pool.submit(lambda: [lexical.doc_vectors(tx) for tx in texts])
         t = time.perf_counter()
         dense = self.embedder.embed_passages(texts)
         report.embed_seconds += time.perf_counter() - t
-        sparse = [lexical.doc_vectors(tx) for tx in texts]
+        sparse = sparse_job.result()
         docs, k = [], 0
         for article, chunks in batch:
             n = len(chunks)
