@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import shutil
+import statistics
 import sys
 import tempfile
 import time
