@@ -54,9 +54,7 @@ def report_slices(args) -> None:
         if r.returncode != 0:
             raise SystemExit(f"bench/ingest.py --n {n} failed (exit {r.returncode})")
         cols.append(json.loads(r.stdout.strip().splitlines()[-1]))
-    meta = cols[0].pop("_meta")
-    for c in cols[1:]:
-        c.pop("_meta")
+    meta = [c.pop("_meta") for c in cols][0]  # the same embedder and engine in every child
     out = Path(args.out)
     png = plot_slices(cols, meta, out.parent / "plots" / f"{out.stem}.png")
     md = ["# Ingest benchmark", "", f"![ingest throughput against slice size]({png.relative_to(out.parent).as_posix()})", "",
@@ -76,7 +74,7 @@ def plot_slices(cols: list[dict], meta: dict, png: Path) -> Path:
     from plot import size_panels
 
     def pct(key: str) -> list[tuple[int, float]]:
-        return [(c["articles"], float(c[key].rstrip("%"))) for c in cols if key in c]
+        return [(c["articles"], float(c[key].rstrip("%"))) for c in cols]
 
     tok = {label: [(c["articles"], c[key]) for c in cols] for label, key in
            (("pipeline", "pipeline tokens/s"), ("raw embedder, same texts", "raw embedder tokens/s"))}
