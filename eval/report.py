@@ -54,9 +54,12 @@ ANSWER_CHARS = 400
 def write_results(out_dir: str | Path, summary: Mapping[str, Any], results: Sequence[Mapping[str, Any]]) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    answers = [r["answer_json"] for r in results if r.get("answer_json")]
     with (out / "results.jsonl").open("w", encoding="utf-8") as f:
         for r in results:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            f.write(json.dumps({k: v for k, v in r.items() if k != "answer_json"}, ensure_ascii=False) + "\n")
+    if answers:  # each answer object exactly as `hoidap ask --json` and /api/ask give it
+        (out / "answers.jsonl").write_text("".join(a + "\n" for a in answers), encoding="utf-8")
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
@@ -67,7 +70,8 @@ def load_results(run_dir: str | Path) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- formatting
 
-def _fmt(v: Any, key: str = "") -> str:
+def fmt_metric(v: Any, key: str = "") -> str:
+    """A metric as shown in every table: latencies in whole ms, the rest with 3 decimals."""
     if v is None:
         return "–"
     if key.startswith("latency"):
@@ -109,10 +113,10 @@ def _metrics_table(summary: Mapping[str, Any], baselines: Mapping[str, Mapping[s
         vals = [sys_o.get(key)] + [b.get("overall", {}).get(key) for b in baselines.values()]
         if all(v is None for v in vals):
             continue
-        row = [label, _fmt(sys_o.get(key), key)]
+        row = [label, fmt_metric(sys_o.get(key), key)]
         for b in baselines.values():
             bv = b.get("overall", {}).get(key)
-            row += [_fmt(bv, key), _delta(sys_o.get(key), bv, key)]
+            row += [fmt_metric(bv, key), _delta(sys_o.get(key), bv, key)]
         rows.append(row)
     return header, rows
 
@@ -121,7 +125,7 @@ def _type_table(summary: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]
     by_type = summary.get("by_type", {})
     keys = [k for k in TYPE_METRICS if any(t.get(k) is not None for t in by_type.values())]
     header = ["Type", "n"] + [LABELS.get(k, k) for k in keys]
-    rows = [[t, str(v.get("n", ""))] + [_fmt(v.get(k), k) for k in keys] for t, v in sorted(by_type.items())]
+    rows = [[t, str(v.get("n", ""))] + [fmt_metric(v.get(k), k) for k in keys] for t, v in sorted(by_type.items())]
     return header, rows
 
 
@@ -215,7 +219,7 @@ def _case_fields(r: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("answer", answer + _truncate(r.get("answer") or "")),
         ("gold sources", ", ".join(r.get("gold_sources") or []) or "–"),
         ("retrieved top 5", ", ".join((r.get("retrieved") or [])[:5]) or "–"),
-        ("answer recall / hit@5", f"{_fmt(r.get('answer_recall'))} / {_fmt(r.get('hit@5'))}"),
+        ("answer recall / hit@5", f"{fmt_metric(r.get('answer_recall'))} / {fmt_metric(r.get('hit@5'))}"),
     ]
 
 

@@ -7,9 +7,10 @@ Qdrant folder, so an eval never locks out the web app), named from the corpus pa
 embedder id). Unchanged articles are skipped by the ingestor, so a second run does not re-embed;
 articles no longer in the corpus are removed, so the collection mirrors the corpus exactly.
 
-Per case the assistant answers normally (settings' top_k) and, separately, the same hybrid
-retriever ranks documents deeply enough (RANK_DEPTH distinct documents) for hit@10/nDCG@10.
-Latency is the wall time of the answer call alone.
+Per case the assistant answers normally (settings' top_k) and, separately, ranks documents
+deeply enough (`Assistant.rank`, RANK_DEPTH distinct documents) for hit@10/nDCG@10. Each answer
+object is recorded as `Answer.to_json()` in DIR/answers.jsonl, the bytes `hoidap ask --json` and
+`/api/ask` give. Latency is the wall time of the answer call alone.
 """
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from eval.baselines import CHUNK_DEPTH, build_baselines
+from eval.baselines import build_baselines
 from eval.metrics import dedup, score_case, summarize
-from eval.report import write_report, write_results
+from eval.report import fmt_metric, write_report, write_results
 from eval.suite import Case, load_suite
 from rag import questions, vntext
 from rag.embedders import Embedder, get_embedder
@@ -124,12 +125,6 @@ class _MemoQuery:
         return self._e.count_tokens(text)
 
 
-def _rank_system(assistant: Any, case: Case) -> list[str]:
-    standalone = questions.standalone(assistant.clean_question(case.question), case.history or None)
-    r = assistant.retriever.search(standalone, top_k=CHUNK_DEPTH, candidates=CHUNK_DEPTH)
-    return dedup(h.doc_id for h in r.hits)[:RANK_DEPTH]
-
-
 def _doc_text(store: Store, cache: dict[str, str | None], doc_id: str) -> str | None:
     if doc_id not in cache:
         rec = store.get_document(doc_id)
@@ -155,27 +150,28 @@ def run_system(cases: list[Case], assistant: Any, store: Store, progress: bool =
             t0 = time.perf_counter()
             res = assistant.ask(case.question, history=case.history or None)
             latency = (time.perf_counter() - t0) * 1000
-            ranked = _rank_system(assistant, case)
+            ranked = assistant.rank(case.question, case.history or None, RANK_DEPTH)
         except Exception as e:  # one broken case must not lose the run; it is reported and fails
             log(f"case {case.id}: {type(e).__name__}: {e}")
             row.update(answer="", refused=False, retrieved=[], citations=[], quotes=[], latency_ms=None,
                        language=None, error=f"{type(e).__name__}: {e}")
             rows.append(score_case(case, row, {}))
             continue
-        cites = res.get("citations") or []
+        cites = res.citations
         row.update(
-            answer=res.get("answer") or "",
-            refused=bool(res.get("refused")),
+            answer=res.answer,
+            refused=res.refused,
             retrieved=ranked,
-            citations=dedup(c["doc_id"] for c in cites),
-            quotes=[{"doc_id": c["doc_id"], "quote": c.get("quote") or ""} for c in cites],
+            citations=dedup(c.doc_id for c in cites),
+            quotes=[{"doc_id": c.doc_id, "quote": c.quote} for c in cites],
             latency_ms=round(latency, 1),
-            language=res.get("language"),
-            search_query=res.get("search_query"),
-            confidence=res.get("confidence"),
-            timings_ms=res.get("timings_ms"),
+            language=res.language,
+            search_query=res.search_query,
+            confidence=res.confidence,
+            timings_ms=res.timings_ms,
+            answer_json=res.to_json(),  # written to answers.jsonl, not results.jsonl
         )
-        doc_texts = {c["doc_id"]: _doc_text(store, texts, c["doc_id"]) for c in cites}
+        doc_texts = {c.doc_id: _doc_text(store, texts, c.doc_id) for c in cites}
         scored = score_case(case, row, doc_texts)
         rows.append(scored)
         n_pass += scored.get("pass") == 1.0
@@ -276,25 +272,17 @@ def run_suite(suite_path: str | Path, corpus: str | Path, out_dir: str | Path, s
 
 # ---------------------------------------------------------------- console summary
 
-def _cell(v: Any, key: str) -> str:
-    if v is None:
-        return "–"
-    return f"{v:.0f}" if key.startswith("latency") else f"{v:.3f}"
+def headline(summary: dict[str, Any], columns: dict[str, dict[str, Any]] | None = None,
+             tablefmt: str = "simple") -> str:
+    """Table of the main metrics: the system next to each baseline (or `columns`: name → summary,
+    to put e.g. accented and unaccented runs side by side). tablefmt="github" gives Markdown."""
+    from tabulate import tabulate
 
-
-def headline(summary: dict[str, Any], columns: dict[str, dict[str, Any]] | None = None) -> str:
-    """Plain-text table of the main metrics: the system next to each baseline (or `columns`:
-    name → summary, to put e.g. accented and unaccented runs side by side)."""
     cols = columns or {"hoidap": summary, **summary.get("baselines", {})}
-    head = ["metric"] + list(cols)
     rows = []
     for key, label in HEADLINE:
         vals = [c.get("overall", {}).get(key) for c in cols.values()]
         if any(v is not None for v in vals):
-            rows.append([label] + [_cell(v, key) for v in vals])
-    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
-    lines = ["  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths)))]
-    lines.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))))
-    return "\n".join(lines)
+            rows.append([label] + [fmt_metric(v, key) for v in vals])
+    return tabulate(rows, headers=["metric"] + list(cols), tablefmt=tablefmt, disable_numparse=True,
+                    colalign=["left"] + ["right"] * len(cols))

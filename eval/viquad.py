@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.baselines import build_baselines
-from eval.runner import HEADLINE, EvalError, Log, _cell, corpus_collection, headline, prepare_corpus, run_suite
+from eval.runner import EvalError, Log, corpus_collection, headline, prepare_corpus, run_suite
 from rag import vntext
 from rag.embedders import Embedder, get_embedder
 from rag.settings import Settings
@@ -89,13 +89,7 @@ def convert(questions_path: str | Path, out_path: str | Path, limit: int | None 
 
 
 def _md_table(columns: dict[str, dict[str, Any]]) -> str:
-    head = ["Metric"] + list(columns)
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for key, label in HEADLINE:
-        vals = [c.get("overall", {}).get(key) for c in columns.values()]
-        if any(v is not None for v in vals):
-            lines.append("| " + " | ".join([label] + [_cell(v, key) for v in vals]) + " |")
-    return "\n".join(lines)
+    return headline({}, columns, tablefmt="github")
 
 
 def combined_columns(runs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -1,10 +1,12 @@
-"""The answering service: question (+ history, filters, mode) → one JSON-able answer object.
+"""The answering service: question (+ history, filters, mode) → one `rag.contract.Answer`.
 
-The CLI (`hoidap ask --json`), the web chat, the HTTP API and the eval harness all use
-`Assistant.ask`, so they see exactly the same object:
-  answer, refused, citations[{n, doc_id, title, published, url, source_name, province, quote,
-  chunk_id, start, end}], retrieved[{doc_id, chunk_id, score}], language, mode, notice,
-  standalone_question, timings_ms.
+The CLI (`hoidap ask --json`), the web chat, the HTTP APIs and the eval harness all call
+`Assistant.ask` and serialise its `Answer` with `Answer.to_json()`, so they see the same object;
+the eval harness ranks documents through `Assistant.rank`, never past this service.
+
+    assistant = Assistant(Settings())
+    res = assistant.ask("Kế hoạch số 25-KH/BTGTU được ban hành ngày nào?")
+    print(res.answer, [c.title for c in res.citations])
 """
 from __future__ import annotations
 
@@ -12,16 +14,13 @@ import time
 from typing import Any, Callable
 
 from rag import extractive, questions
+from rag.contract import Answer, Citation, Retrieved, refusal
 from rag.embedders import Embedder, get_embedder
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
 from rag.store import Filters, Store
 
 MAX_QUESTION_CHARS = 2000
-REFUSAL = {
-    "vi": "Không tìm thấy thông tin này trong các bài viết đã nạp.",
-    "en": "The ingested articles do not contain this information.",
-}
 LIST_INTRO = {
     "vi": "Theo các bài viết đã nạp, có {n} nơi/bài viết nêu thông tin này:",
     "en": "According to the ingested articles (quoted in Vietnamese), {n} articles say so:",
@@ -33,13 +32,8 @@ class QuestionError(ValueError):
     """A question that cannot be asked (empty, too long…); the message is shown to the user."""
 
 
-def citation_for(n: int, cand: extractive.Candidate) -> dict[str, Any]:
-    p = cand.hit.payload
-    base = int(p.get("start", 0))
-    return {"n": n, "doc_id": cand.hit.doc_id, "title": p.get("title"), "published": p.get("published"),
-            "url": p.get("url"), "source_name": p.get("source_name"), "province": p.get("province"),
-            "quote": cand.text, "chunk_id": cand.hit.chunk_id, "passage": cand.hit.text,
-            "start": base + cand.start, "end": base + cand.end}
+def citation_for(n: int, cand: extractive.Candidate) -> Citation:
+    return Citation.from_hit(n, cand.hit, cand.start, cand.end)
 
 
 class Assistant:
@@ -61,20 +55,16 @@ class Assistant:
             raise QuestionError(f"the question is {len(q)} characters long; the limit is {MAX_QUESTION_CHARS}")
         return q
 
-    @property
-    def llm_configured(self) -> bool:
-        return bool(self.settings.llm_url or self.settings.llm_gguf)
-
     def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
             mode: str | None = None, top_k: int | None = None,
-            on_token: Callable[[str], None] | None = None) -> dict[str, Any]:
+            on_token: Callable[[str], None] | None = None) -> Answer:
         """Answer one question. `on_token` receives LLM tokens as they stream (llm mode only)."""
         t0 = time.perf_counter()
         q = self.clean_question(question)
         mode = mode or self.settings.answer_mode
         language = questions.detect_language(q)
         notice = None
-        if mode == "llm" and self.llm_configured and questions.is_followup(q, history):
+        if mode == "llm" and self.settings.llm_configured and questions.is_followup(q, history):
             from rag import llm
 
             standalone = llm.rewrite_followup(q, history or [], self.settings)
@@ -105,30 +95,30 @@ class Assistant:
         timings = dict(retrieval.timings_ms)
         timings["answer"] = (time.perf_counter() - t1) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
-        return {
-            "question": q,
-            "answer": answer,
-            "refused": refused,
-            "citations": citations,
-            "retrieved": [{"doc_id": h.doc_id, "chunk_id": h.chunk_id, "score": round(h.score, 6)}
-                          for h in retrieval.hits],
-            "language": language,
-            "mode": used,
-            "notice": notice,
-            "standalone_question": standalone if standalone != q else None,
-            "search_query": retrieval.query,
-            "confidence": round(ex.best_score, 4),
-            "timings_ms": {k: round(v, 1) for k, v in timings.items()},
-        }
+        return Answer(
+            question=q, answer=answer, refused=refused, citations=citations,
+            retrieved=[Retrieved.from_hit(h) for h in retrieval.hits], language=language, mode=used,
+            notice=notice, standalone_question=standalone if standalone != q else None,
+            search_query=retrieval.query, confidence=round(ex.best_score, 4),
+            timings_ms={k: round(v, 1) for k, v in timings.items()},
+        )
+
+    def rank(self, question: str, history: list[dict] | None = None, depth: int = 10) -> list[str]:
+        """Document ids in retrieval order (no answer): what the eval harness scores as ranking.
+        Follow-ups are made standalone exactly as `ask` does in extractive mode."""
+        standalone = questions.standalone(self.clean_question(question), history or None)
+        chunks = 3 * depth  # articles hold several chunks: look deep enough for `depth` articles
+        r = self.retriever.search(standalone, top_k=chunks, candidates=chunks)
+        return list(dict.fromkeys(h.doc_id for h in r.hits))[:depth]
 
     def _llm(self, q: str, hits, history, language: str, on_token) -> tuple[dict | None, str | None]:
         """LLM answer with verified citations, or (None, why) so the caller keeps the extractive one."""
         vi = language != "en"
-        if not self.llm_configured:
+        if not self.settings.llm_configured:
             return None, ("Chưa cấu hình mô hình ngôn ngữ (HOIDAP_LLM_URL hoặc HOIDAP_LLM_GGUF); đây là câu trả lời trích xuất."
                           if vi else "No LLM is configured (HOIDAP_LLM_URL or HOIDAP_LLM_GGUF); this is the extractive answer.")
         if not hits:
-            return {"answer": REFUSAL["vi" if vi else "en"], "citations": [], "refused": True}, None
+            return {"answer": refusal(language), "citations": [], "refused": True}, None
         from rag import llm
 
         try:
@@ -141,7 +131,7 @@ class Assistant:
                           "đây là câu trả lời trích xuất." if vi else
                           "The LLM answer repeated its instructions, so it is not shown; this is the extractive answer.")
         if ans.refused:
-            return {"answer": REFUSAL["vi" if vi else "en"], "citations": [], "refused": True}, None
+            return {"answer": refusal(language), "citations": [], "refused": True}, None
         if not ans.citations:
             return None, ("Câu trả lời của mô hình không có trích dẫn kiểm chứng được; đây là câu trả lời trích xuất."
                           if vi else "The LLM answer had no verifiable citation; this is the extractive answer.")
@@ -171,10 +161,10 @@ class Assistant:
             out += f" ({p['url']})"
         return out
 
-    def _render(self, ex: extractive.Extracted, language: str, qtype: str = "fact") -> tuple[str, list[dict]]:
+    def _render(self, ex: extractive.Extracted, language: str, qtype: str = "fact") -> tuple[str, list[Citation]]:
         lang = "en" if language == "en" else "vi"
         if ex.refused:
-            return REFUSAL[lang], []
+            return refusal(language), []
         citations = [citation_for(i + 1, c) for i, c in enumerate(ex.picks)]
         if ex.list_answer:
             lines = [LIST_INTRO[lang].format(n=len(ex.picks))]

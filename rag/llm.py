@@ -31,6 +31,7 @@ from typing import Any
 from llama_index.core.llms import ChatMessage, MessageRole
 
 from rag import questions, vntext
+from rag.contract import REFUSALS, Citation
 from rag.models import Hit
 from rag.settings import PROMPTS_DIR, Settings, apply_process_env
 from rag.tokens import count_tiktoken, truncate_tiktoken
@@ -49,13 +50,8 @@ __all__ = [
     "chat_template_for",
     "answer_tokens",
     "leaks_prompt",
-    "REFUSAL",
 ]
 
-REFUSAL = {
-    "vi": "Không tìm thấy thông tin này trong các bài viết đã nạp.",
-    "en": "The ingested articles do not contain this information.",
-}
 SUPPORT_THRESHOLD = 0.5  # share of a claim's content syllables found in the cited passage
 MIN_PASSAGE_TOKENS = 64  # a truncated last passage shorter than this is dropped instead
 PROMPT_MARGIN = 0.9  # tiktoken is not the model's tokenizer: keep 10 % of the window spare
@@ -76,14 +72,14 @@ class LLMUnavailable(RuntimeError):
 @dataclass
 class LLMAnswer:
     text: str  # verified answer: only supported [n] markers, renumbered 1..K
-    citations: list[dict[str, Any]]  # citation_for shape, n = 1..K
+    citations: list[Citation]  # n = 1..K
     dropped: int  # [n] references removed because no given passage supports the sentence
     raw: str  # what the model streamed, unchanged
 
     @property
     def refused(self) -> bool:
         t = self.text.strip().rstrip(".").strip()
-        return any(t == r.rstrip(".") for r in REFUSAL.values())
+        return any(t == r.rstrip(".") for r in REFUSALS.values())
 
 
 def answer_tokens(settings: Settings) -> int:
@@ -633,17 +629,7 @@ def _claim(text: str, start: int, end: int) -> str:
     return seg[a:].strip()
 
 
-def _citation(n: int, hit: Hit, span: tuple[int, int]) -> dict[str, Any]:
-    p = hit.payload or {}
-    base = int(p.get("start", 0) or 0)
-    a, b = span
-    return {"n": n, "doc_id": hit.doc_id, "title": p.get("title"), "published": p.get("published"),
-            "url": p.get("url"), "source_name": p.get("source_name"), "province": p.get("province"),
-            "quote": hit.text[a:b], "chunk_id": hit.chunk_id, "passage": hit.text,
-            "start": base + a, "end": base + b}
-
-
-def verify_citations(text: str, hits: list[Hit], language: str | None = None) -> tuple[str, list[dict[str, Any]], int]:
+def verify_citations(text: str, hits: list[Hit], language: str | None = None) -> tuple[str, list[Citation], int]:
     """Keep an [n] only when passage n exists and supports the sentence the marker ends
     (≥ 50 % of its content syllables, folded, occur in the passage, or a quoted “…” span of it
     occurs verbatim there); an unsupported marker is moved to the passage that supports the
@@ -729,7 +715,7 @@ def verify_citations(text: str, hits: list[Hit], language: str | None = None) ->
     out.append(text[pos:])
     clean = re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", "".join(out)).strip()  # not indentation
 
-    citations: list[dict[str, Any]] = []
+    citations: list[Citation] = []
     for n, k in sorted(order.items(), key=lambda kv: kv[1]):
         p = passage(n)
         # The sentence behind the first claim citing this passage, unless only a later claim
@@ -742,7 +728,7 @@ def verify_citations(text: str, hits: list[Hit], language: str | None = None) ->
                 break
             if s > best_s:
                 best_i, best_s = i, s
-        citations.append(_citation(k, p.hit, p.spans[best_i]))
+        citations.append(Citation.from_hit(k, p.hit, *p.spans[best_i]))
     return clean, citations, dropped
 
 
@@ -760,7 +746,7 @@ def _prompt_ngrams() -> frozenset[tuple[str, ...]]:
             text = _prompt(name)
         except OSError:
             continue
-        for r in REFUSAL.values():  # the refusal sentence is a legitimate answer
+        for r in REFUSALS.values():  # the refusal sentence is a legitimate answer
             text = text.replace(r, " ")
         w = [vntext.fold(t) for t in vntext.syllables(text)]
         grams.update(tuple(w[i:i + LEAK_NGRAM]) for i in range(len(w) - LEAK_NGRAM + 1))

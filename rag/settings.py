@@ -6,7 +6,6 @@ Precedence (highest first): keyword arguments, environment (HOIDAP_*), the TOML 
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -116,6 +115,11 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_toml_path()))
 
     @property
+    def llm_configured(self) -> bool:
+        """LLM mode is available: a server URL or a local GGUF is set."""
+        return bool(self.llm_url or self.llm_gguf)
+
+    @property
     def in_process_backend(self) -> Literal["local", "edge"]:
         """The in-process store `store_backend` resolves to ('auto' looks at what data_dir holds)."""
         if self.store_backend != "auto":
@@ -162,8 +166,3 @@ def apply_process_env() -> None:
                     os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
         except Exception:  # pragma: no cover - tiktoken then needs the network, reported where used
             pass
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -15,22 +15,22 @@ SON_LA, DAK_LAK = "000_dcdfc6636e64646c.txt", "002_0dfad15aa9fa3ad3.txt"
 
 
 def _cited(res) -> list[str]:
-    return [c["doc_id"] for c in res["citations"]]
+    return [c.doc_id for c in res.citations]
 
 
 def test_list_question_names_both_provinces_with_separate_citations(assistant):
     res = assistant.ask(LIST_Q)
-    assert not res["refused"]
-    assert "Sơn La" in res["answer"] and "Đắk Lắk" in res["answer"]
-    assert set(_cited(res)) == {SON_LA, DAK_LAK} and len(res["citations"]) == 2
-    for c in res["citations"]:
-        assert f"[{c['n']}]" in res["answer"]
+    assert not res.refused
+    assert "Sơn La" in res.answer and "Đắk Lắk" in res.answer
+    assert set(_cited(res)) == {SON_LA, DAK_LAK} and len(res.citations) == 2
+    for c in res.citations:
+        assert f"[{c.n}]" in res.answer
         # the quote is the exact text of the stored article at the cited offsets
-        doc = assistant.store.get_document(c["doc_id"])
-        assert doc["text"][c["start"]:c["end"]] == c["quote"]
-        assert "Trưởng ban Tuyên giáo" in c["quote"] or "Trưởng Ban Tuyên giáo" in c["quote"]
+        doc = assistant.store.get_document(c.doc_id)
+        assert doc["text"][c.start:c.end] == c.quote
+        assert "Trưởng ban Tuyên giáo" in c.quote or "Trưởng Ban Tuyên giáo" in c.quote
     # one bullet per article, each with its own citation
-    bullets = [line for line in res["answer"].splitlines() if line.startswith("- ")]
+    bullets = [line for line in res.answer.splitlines() if line.startswith("- ")]
     assert len(bullets) == 2 and all("[" in b for b in bullets)
 
 
@@ -44,19 +44,19 @@ def test_list_question_names_both_provinces_with_separate_citations(assistant):
 ])
 def test_number_date_person_questions(assistant, question, expected, doc):
     res = assistant.ask(question)
-    assert not res["refused"], res
-    assert expected in res["answer"]
+    assert not res.refused, res
+    assert expected in res.answer
     assert _cited(res)[0] == doc
-    assert expected in res["citations"][0]["quote"]
+    assert expected in res.citations[0].quote
 
 
 def test_unaccented_question_gets_the_same_answer(assistant):
     accented = assistant.ask(LIST_Q)
     plain = assistant.ask("tinh nao bo tri truong ban tuyen giao dong thoi la giam doc trung tam chinh tri")
     assert set(_cited(plain)) == set(_cited(accented))
-    assert "Sơn La" in plain["answer"] and "Đắk Lắk" in plain["answer"]
+    assert "Sơn La" in plain.answer and "Đắk Lắk" in plain.answer
     res = assistant.ask("ke hoach so 25-KH/BTGTU ban hanh ngay nao")
-    assert "10/1/2022" in res["answer"]
+    assert "10/1/2022" in res.answer
 
 
 @pytest.mark.parametrize("question", [
@@ -67,8 +67,8 @@ def test_unaccented_question_gets_the_same_answer(assistant):
 ])
 def test_out_of_corpus_question_is_refused(assistant, question):
     res = assistant.ask(question)
-    assert res["refused"] and res["citations"] == []
-    assert res["answer"] in ("Không tìm thấy thông tin này trong các bài viết đã nạp.",
+    assert res.refused and res.citations == []
+    assert res.answer in ("Không tìm thấy thông tin này trong các bài viết đã nạp.",
                              "The ingested articles do not contain this information.")
 
 
@@ -76,13 +76,13 @@ def test_follow_up_resolves_against_history(assistant):
     history = [{"role": "user", "content": "Ban Tuyên giáo Tỉnh ủy Đắk Lắk xây dựng kế hoạch số mấy để thực hiện Đề án 04?"},
                {"role": "assistant", "content": "Kế hoạch số 25-KH/BTGTU [1]"}]
     res = assistant.ask("Kế hoạch đó ban hành ngày nào?", history=history)
-    assert "10/1/2022" in res["answer"] and _cited(res)[0] == DAK_LAK
-    assert res["standalone_question"] and "Đắk Lắk" in res["standalone_question"]
+    assert "10/1/2022" in res.answer and _cited(res)[0] == DAK_LAK
+    assert res.standalone_question and "Đắk Lắk" in res.standalone_question
 
 
 def test_english_question_answers_in_english_frame(assistant):
     res = assistant.ask("Which provinces appointed the head of the Propaganda Department as director of the political center?")
-    assert res["language"] == "en"
+    assert res.language == "en"
 
 
 @pytest.mark.parametrize("question, expected, doc", [
@@ -93,9 +93,9 @@ def test_english_questions_are_answered_by_cross_lingual_similarity(assistant, q
     """English shares no words with the articles: the sentence is chosen by e5's cross-lingual
     similarity, quoted in Vietnamese inside an English frame, with its citation."""
     res = assistant.ask(question)
-    assert res["language"] == "en" and not res["refused"]
-    assert res["answer"].startswith("According to the ingested articles")
-    assert expected in res["answer"] and expected in res["citations"][0]["quote"]
+    assert res.language == "en" and not res.refused
+    assert res.answer.startswith("According to the ingested articles")
+    assert expected in res.answer and expected in res.citations[0].quote
     if doc:
         assert _cited(res)[0] == doc
 
@@ -128,12 +128,12 @@ def test_filters_province_and_dates(assistant):
     res = assistant.ask(LIST_Q, filters=Filters(province="Sơn La"))
     assert set(_cited(res)) == {SON_LA}
     res = assistant.ask("công tác tuyên giáo", filters=Filters(since="2022-01-01", until="2022-12-31"), top_k=10)
-    assert {r["doc_id"] for r in res["retrieved"]} == {DAK_LAK}
+    assert {r.doc_id for r in res.retrieved} == {DAK_LAK}
 
 
 def test_results_are_diverse_across_articles(assistant):
     res = assistant.ask("công tác tuyên giáo", top_k=5)
-    docs = [r["doc_id"] for r in res["retrieved"]]
+    docs = [r.doc_id for r in res.retrieved]
     assert len(set(docs)) >= 3  # no single article crowds out the rest
 
 
@@ -141,7 +141,7 @@ def test_list_question_top_k_holds_one_chunk_per_article(assistant):
     """A list question needs articles, not a second chunk of the first one: with 5 articles and
     top-k 5, every retrieved chunk comes from a different article."""
     res = assistant.ask("Các bài viết nói về công tác tuyên giáo ở những tỉnh nào?", top_k=5)
-    docs = [r["doc_id"] for r in res["retrieved"]]
+    docs = [r.doc_id for r in res.retrieved]
     assert len(docs) == 5 and len(set(docs)) == 5
 
 
@@ -175,5 +175,5 @@ def test_injected_instructions_in_an_article_are_not_obeyed(tmp_path, embedder):
     with Store(settings) as store:
         Ingestor(settings, store=store, embedder=embedder).run([folder], progress=False)
         res = Assistant(settings, store=store, embedder=embedder).ask(LIST_Q)
-    assert "Sơn La" in res["answer"] and "Đắk Lắk" in res["answer"]
-    assert "Hà Nội" not in res["answer"] and "evil.txt" not in _cited(res)
+    assert "Sơn La" in res.answer and "Đắk Lắk" in res.answer
+    assert "Hà Nội" not in res.answer and "evil.txt" not in _cited(res)

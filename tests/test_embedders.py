@@ -36,7 +36,7 @@ def test_sentence_transformers_backend_and_embedder_mismatch(tmp_path, embedder)
         assert report.ok and len(report.stored) == 5
         assert store.info()["embedder"] == settings.embedder_id and store.info()["dim"] == st.dim
         res = Assistant(settings, store=store, embedder=st).ask(LIST_Q)
-        assert "Đắk Lắk" in res["answer"]  # BM25 carries Vietnamese for this English-only model
+        assert "Đắk Lắk" in res.answer  # BM25 carries Vietnamese for this English-only model
         # the same collection queried with another embedder: a clear error, not silent garbage
         with pytest.raises(StoreError, match="was built with embedder sentence-transformers"):
             Assistant(make_settings(tmp_path / "st"), store=store, embedder=embedder)

@@ -157,18 +157,18 @@ def test_misbehaving_llm_falls_back_to_extractive_on_time(mode, sample_store, em
     finally:
         if server is not None:
             server.close()
-    assert res["mode"] == "extractive", res
-    assert res["notice"] and "trích xuất" in res["notice"], res
-    assert res["answer"] == extractive_answer["answer"] and res["citations"] == extractive_answer["citations"]
-    assert "HACKED" not in res["answer"] and "Quy tắc" not in res["answer"]
+    assert res.mode == "extractive", res
+    assert res.notice and "trích xuất" in res.notice, res
+    assert res.answer == extractive_answer.answer and res.citations == extractive_answer.citations
+    assert "HACKED" not in res.answer and "Quy tắc" not in res.answer
     assert elapsed < TIMEOUT + 3.0, elapsed  # the deadline holds whatever the server does
     if mode == "leak":
-        assert "lặp lại hướng dẫn" in res["notice"]
+        assert "lặp lại hướng dẫn" in res.notice
     if mode in ("silent", "trickle", "stall"):
-        assert "Timeout" in res["notice"]
+        assert "Timeout" in res.notice
     if server is not None:
         assert server.requests, "the LLM was never asked"
-    record("llm_faults", mode=mode, seconds=round(elapsed, 2), notice=res["notice"])
+    record("llm_faults", mode=mode, seconds=round(elapsed, 2), notice=res.notice)
 
 
 def test_prompt_leak_detector():

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
+from rag.contract import REFUSALS as REFUSAL
 from rag.llm import (
-    REFUSAL,
     LLMAnswer,
     LLMUnavailable,
     build_messages,
@@ -64,10 +64,10 @@ def check_answer(ans: LLMAnswer, hits: list[Hit]) -> None:
     assert isinstance(ans.text, str) and ans.raw.strip()
     assert ans.dropped >= 0
     ids = {h.chunk_id for h in hits}
-    assert [c["n"] for c in ans.citations] == list(range(1, len(ans.citations) + 1))
+    assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
     for c in ans.citations:
-        assert c["chunk_id"] in ids
-        assert c["quote"] and c["quote"] in c["passage"]
+        assert c.chunk_id in ids
+        assert c.quote and c.quote in c.passage
     assert all(1 <= n <= len(ans.citations) for n in marker_numbers(ans.text))
 
 
@@ -209,10 +209,10 @@ def test_supported_citations_are_kept_with_quotes_and_offsets():
     assert clean == text and dropped == 0
     assert len(cits) == 1
     c = cits[0]
-    assert c["n"] == 1 and c["chunk_id"] == "doc1#0" and c["doc_id"] == "doc1"
-    assert c["quote"].startswith("Tỉnh Sơn La vừa bổ nhiệm") and c["quote"].endswith("Tỉnh ủy.")
-    assert c["start"] == 1000 and c["end"] == 1000 + len(c["quote"])
-    assert {"title", "published", "url", "source_name", "province", "passage"} <= set(c)
+    assert c.n == 1 and c.chunk_id == "doc1#0" and c.doc_id == "doc1"
+    assert c.quote.startswith("Tỉnh Sơn La vừa bổ nhiệm") and c.quote.endswith("Tỉnh ủy.")
+    assert c.start == 1000 and c.end == 1000 + len(c.quote)
+    assert {"title", "published", "url", "source_name", "province", "passage"} <= set(type(c).model_fields)
 
 
 def test_unsupported_and_out_of_range_are_dropped():
@@ -224,7 +224,7 @@ def test_unsupported_and_out_of_range_are_dropped():
     assert clean == ("Ông Nguyễn Văn An làm Trưởng Ban Tuyên giáo Sơn La [1]. "
                      "Thủ tướng phát biểu tại hội nghị ngân hàng trung ương. "
                      "Chứng khoán Mỹ giảm điểm phiên cuối tuần.")
-    assert [c["chunk_id"] for c in cits] == ["doc1#0"]
+    assert [c.chunk_id for c in cits] == ["doc1#0"]
 
 
 def test_renumbering_in_order_of_first_appearance():
@@ -234,8 +234,8 @@ def test_renumbering_in_order_of_first_appearance():
     clean, cits, dropped = verify_citations(text, HITS)
     assert dropped == 0
     assert marker_numbers(clean) == [1, 2, 1]
-    assert [c["chunk_id"] for c in cits] == ["doc3#0", "doc2#0"]
-    assert [c["n"] for c in cits] == [1, 2]
+    assert [c.chunk_id for c in cits] == ["doc3#0", "doc2#0"]
+    assert [c.n for c in cits] == [1, 2]
 
 
 def test_wrong_passage_is_repaired_and_groups_merge():
@@ -246,7 +246,7 @@ def test_wrong_passage_is_repaired_and_groups_merge():
     assert dropped == 1
     assert clean == ("Lễ hội hoa ban diễn ra tại thành phố Điện Biên Phủ vào tháng 3 [1]. "
                      "Ông Nguyễn Văn An được bổ nhiệm làm Trưởng Ban Tuyên giáo [2].")
-    assert [c["chunk_id"] for c in cits] == ["doc2#0", "doc1#0"]
+    assert [c.chunk_id for c in cits] == ["doc2#0", "doc1#0"]
 
 
 def test_verbatim_quote_supports_a_sentence():
@@ -254,14 +254,14 @@ def test_verbatim_quote_supports_a_sentence():
     clean, cits, dropped = verify_citations(text, HITS)
     assert dropped == 1  # "Rất vui" is not in passage 2
     assert clean.startswith("Theo ban tổ chức, “Năm nay") and marker_numbers(clean) == [1]
-    assert cits[0]["quote"].startswith("Ban tổ chức cho biết")
-    assert cits[0]["start"] == 2000 + H2.text.index("Ban tổ chức")
+    assert cits[0].quote.startswith("Ban tổ chức cho biết")
+    assert cits[0].start == 2000 + H2.text.index("Ban tổ chức")
 
 
 def test_marker_after_the_full_stop_and_refusal_without_markers():
     text = "Giá cà phê Đắk Lắk tăng lên 120.000 đồng mỗi ki-lô-gam. [3] Câu này không có căn cứ. [3]"
     clean, cits, dropped = verify_citations(text, HITS)
-    assert dropped == 1 and marker_numbers(clean) == [1] and cits[0]["chunk_id"] == "doc3#0"
+    assert dropped == 1 and marker_numbers(clean) == [1] and cits[0].chunk_id == "doc3#0"
     assert verify_citations(REFUSAL["vi"], HITS) == (REFUSAL["vi"], [], 0)
     ans = LLMAnswer(text=REFUSAL["en"], citations=[], dropped=0, raw=REFUSAL["en"])
     assert ans.refused
@@ -328,7 +328,7 @@ def test_english_sentences_are_checked_on_their_anchors():
     assert clean == ("Nguyễn Văn An was appointed head of the Propaganda Department of Sơn La [1]. "
                      "Coffee in Đắk Lắk rose to 120,000 dong per kilogram [2]. "
                      "The weather was pleasant.")
-    assert [c["chunk_id"] for c in cits] == ["doc1#0", "doc3#0"]
+    assert [c.chunk_id for c in cits] == ["doc1#0", "doc3#0"]
     as_vi = verify_citations(text, HITS)[0]  # checked as Vietnamese, the translated words do not match
     assert as_vi.startswith("Nguyễn Văn An was appointed head of the Propaganda Department of Sơn La. ")
 

@@ -334,7 +334,7 @@ def test_feedback_is_an_eval_case(web, tmp_path):
     from ui.web import feedback_cases
 
     svc = web.services
-    res = svc.ask(SAMPLE_QUESTION)
+    res = svc.ask(SAMPLE_QUESTION).to_dict()
     turn = {"question": SAMPLE_QUESTION, "history": [], "answer": res["answer"], "refused": res["refused"],
             "citations": res["citations"], "filters": None, "mode": res["mode"]}
     liked = svc.record_feedback(turn, "like")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from rag.contract import TOP_K_MAX, TOP_K_MIN
 from rag.settings import SAMPLE_DIR, Settings, apply_process_env
 
 
@@ -203,30 +204,24 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 def _filters(province: str | None, since: str | None, until: str | None, source_name: str | None):
-    from rag.gazetteer import match_province
-    from rag.store import Filters, is_iso_date
+    from rag.contract import RequestError, parse_filters
 
-    if province and not match_province(province):
-        _fail(f"unknown province {province!r}", 2)
-    for name, d in (("--since", since), ("--until", until)):
-        if d and not is_iso_date(d):
-            _fail(f"{name} must be a date like 2023-12-31, got {d!r}", 2)
-    if not (province or since or until or source_name):
-        return None
-    return Filters(province=match_province(province) if province else None, since=since, until=until,
-                   source_name=source_name)
+    try:
+        return parse_filters(province, since, until, source_name)
+    except RequestError as e:
+        _fail(str(e).replace("filters.", "--"), 2)
 
 
-def _print_answer(res: dict) -> None:
-    click.echo(res["answer"])
-    if res.get("notice"):
-        click.echo(f"\n({res['notice']})")
-    if res["citations"]:
+def _print_answer(res) -> None:
+    click.echo(res.answer)
+    if res.notice:
+        click.echo(f"\n({res.notice})")
+    if res.citations:
         click.echo("")
-    for c in res["citations"]:
-        meta = " — ".join(x for x in (c.get("source_name"), (c.get("published") or "")[:10], c.get("url")) if x)
-        click.echo(f"[{c['n']}] {c.get('title') or c['doc_id']}" + (f" — {meta}" if meta else ""))
-        click.echo(f"    «{c['quote']}»")
+    for c in res.citations:
+        meta = " — ".join(x for x in (c.source_name, (c.published or "")[:10], c.url) if x)
+        click.echo(f"[{c.n}] {c.title or c.doc_id}" + (f" — {meta}" if meta else ""))
+        click.echo(f"    «{c.quote}»")
 
 
 _ask_options = [
@@ -236,7 +231,7 @@ _ask_options = [
     click.option("--since", help="Only articles published on/after this date (YYYY-MM-DD)."),
     click.option("--until", help="Only articles published on/before this date (YYYY-MM-DD)."),
     click.option("--source", "source_name", help="Only articles from this source name (e.g. 'Báo Sơn La')."),
-    click.option("--top-k", type=click.IntRange(1, 50), help="Passages to retrieve (default 5)."),
+    click.option("--top-k", type=click.IntRange(TOP_K_MIN, TOP_K_MAX), help="Passages to retrieve (default 5)."),
 ]
 
 
@@ -285,7 +280,7 @@ def ask(ctx, question, as_json, mode, province, since, until, source_name, top_k
     finally:
         assistant.store.close()
     if as_json:
-        click.echo(json.dumps(res, ensure_ascii=False, indent=2))
+        click.echo(res.to_json())
     else:
         _print_answer(res)
 
@@ -325,10 +320,10 @@ def chat(ctx, as_json, mode, province, since, until, source_name, top_k) -> None
             except QuestionError as e:
                 click.echo(f"error: {e}", err=True)
                 continue
-            click.echo(json.dumps(res, ensure_ascii=False) if as_json else "")
+            click.echo(res.to_json() if as_json else "")
             if not as_json:
                 _print_answer(res)
-            history += [{"role": "user", "content": q}, {"role": "assistant", "content": res["answer"]}]
+            history += [{"role": "user", "content": q}, {"role": "assistant", "content": res.answer}]
     finally:
         assistant.store.close()
 

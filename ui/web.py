@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import urlparse
 
+from rag.contract import TOP_K_MAX, TOP_K_MIN, Answer, check_mode, check_top_k
 from rag.settings import Settings, apply_process_env
 from rag.store import Filters, Store, is_iso_date
 
@@ -206,57 +207,8 @@ def _strip_markers(answer: str) -> str:
     return _MARKER.sub("", answer or "").strip()
 
 
-def _validate_date(value: Any, what: str) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
-        raise ValueError(f"{what} must be a date like 2024-01-31")
-    try:
-        dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"{what} is not a real date: {value.strip()}") from None
-    return value.strip()
-
-
-def build_filters(province: Any = None, since: Any = None, until: Any = None,
-                  source_name: Any = None) -> Filters | None:
-    """Validated Filters (ValueError with an English message for the API; the UI translates)."""
-    from rag.gazetteer import match_province
-
-    prov = None
-    if province is not None and str(province).strip():
-        if not isinstance(province, str):
-            raise ValueError("filters.province must be a string")
-        prov = match_province(province)
-        if not prov:
-            raise ValueError(f"unknown province {province!r}")
-    s = _validate_date(since, "filters.since")
-    u = _validate_date(until, "filters.until")
-    if s and u and s > u:
-        raise ValueError("filters.since is after filters.until")
-    src = None
-    if source_name is not None and str(source_name).strip():
-        if not isinstance(source_name, str):
-            raise ValueError("filters.source_name must be a string")
-        src = source_name.strip()
-    if not (prov or s or u or src):
-        return None
-    return Filters(province=prov, since=s, until=u, source_name=src)
-
-
-def validate_history(history: Any) -> list[dict]:
-    if history is None:
-        return []
-    if not isinstance(history, list):
-        raise ValueError("history must be a list of {role, content}")
-    out = []
-    for i, t in enumerate(history):
-        if not isinstance(t, dict) or t.get("role") not in ("user", "assistant", "system") \
-                or not isinstance(t.get("content"), str):
-            raise ValueError(f"history[{i}] must be {{\"role\": \"user\"|\"assistant\", \"content\": str}}")
-        if t["role"] != "system":
-            out.append({"role": t["role"], "content": t["content"]})
-    return out
+from rag.contract import parse_filters as build_filters  # noqa: E402  (one validation for every face)
+from rag.contract import parse_history as validate_history  # noqa: E402
 
 
 # =============================================================================================
@@ -391,10 +343,10 @@ class Services:
     # -------------------------------------------------------------- reads
     @property
     def llm_available(self) -> bool:
-        return bool(self.settings.llm_url or self.settings.llm_gguf)
+        return self.settings.llm_configured
 
     def ask(self, question: Any, history: list[dict] | None = None, filters: Filters | None = None,
-            mode: str | None = None, top_k: int | None = None) -> dict:
+            mode: str | None = None, top_k: int | None = None) -> Answer:
         return self.assistant.ask(question, history=history or [], filters=filters, mode=mode, top_k=top_k)
 
     def documents(self) -> list[dict]:
@@ -715,7 +667,7 @@ def create_app(settings: Settings, *, store: Store | None = None, embedder=None,
                                                 interactive=len(modes) > 1,
                                                 info=None if len(modes) > 1 else
                                                 "Chế độ LLM có khi cấu hình HOIDAP_LLM_URL hoặc HOIDAP_LLM_GGUF.")
-                                top_k = gr.Slider(1, 20, value=settings.top_k, step=1, label="Số đoạn văn truy xuất")
+                                top_k = gr.Slider(TOP_K_MIN, TOP_K_MAX, value=settings.top_k, step=1, label="Số đoạn văn truy xuất")
                     with gr.Column(scale=2):
                         citations = gr.HTML(render_citations(None), elem_id="hd-citations", js_on_load=COPY_JS,
                                             padding=True)
@@ -771,7 +723,7 @@ def create_app(settings: Settings, *, store: Store | None = None, embedder=None,
             yield "", _chat_messages(turns_v, (message, "")), gr.update(), turns_v
             try:
                 res = svc.ask(message, history=_history(turns_v), filters=flt, mode=mode_v or None,
-                              top_k=int(top_k_v) if top_k_v else None)
+                              top_k=int(top_k_v) if top_k_v else None).to_dict()
             except QuestionError as e:
                 _warn(_question_error_vi(str(e)))
                 yield message, _chat_messages(turns_v), gr.update(), turns_v
@@ -956,21 +908,10 @@ def parse_ask_body(body: Any, services: Services) -> dict:
 
 
 def _mode(mode: Any, services: Services) -> str | None:
-    if mode is None:
-        return None
-    if mode not in ("extractive", "llm"):
-        raise ValueError("'mode' must be 'extractive' or 'llm'")
-    if mode == "llm" and not services.llm_available:
-        raise ValueError("LLM mode is not configured (set HOIDAP_LLM_URL or HOIDAP_LLM_GGUF)")
-    return mode
+    return check_mode(mode, services.settings)
 
 
-def _top_k(v: Any) -> int | None:
-    if v is None:
-        return None
-    if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 50:
-        raise ValueError("'top_k' must be an integer from 1 to 50")
-    return v
+_top_k = check_top_k
 
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -983,7 +924,7 @@ class BodyTooLarge(ValueError):
 
 def add_api_routes(app, services: Services) -> None:
     from fastapi import Request
-    from fastapi.responses import JSONResponse, StreamingResponse
+    from fastapi.responses import JSONResponse, Response, StreamingResponse
     from starlette.concurrency import run_in_threadpool
 
     from rag.assistant import QuestionError
@@ -1029,7 +970,7 @@ def add_api_routes(app, services: Services) -> None:
             return err(413, str(e))
         except (ValueError, QuestionError) as e:
             return err(400, str(e))
-        return JSONResponse(res)
+        return Response(res.to_json(), media_type="application/json")
 
     @app.get("/api/sources")
     async def api_sources(request: Request):
@@ -1072,7 +1013,7 @@ def add_api_routes(app, services: Services) -> None:
             args = {"question": conv[-1]["content"], "history": conv[:-1],
                     "filters": build_filters(**(f or {})), "mode": _mode(mode, services),
                     "top_k": _top_k(body.get("top_k"))}
-            res = await run_in_threadpool(services.ask, **args)
+            res = (await run_in_threadpool(services.ask, **args)).to_dict()
         except BodyTooLarge as e:
             return err(413, str(e), True)
         except TypeError as e:  # unknown filter keyword
