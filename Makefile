@@ -27,7 +27,7 @@ test: $(STAMP)
 # slower robustness suites (all fault modes, many kill -9s, 20-client load, CLI fuzzing) and
 # reports/reliability.md with the figures; `make test` runs only their fast subset
 reliability: $(STAMP)
-	nice -n 10 $(PY) bench/reliability.py
+	nice -n 10 $(PY) -m bench.reliability
 
 clean-store:
 	rm -rf .hoidap

@@ -3,7 +3,7 @@
 #
 #   nohup bench/baomoi_ingest.sh [DIR] &      # DIR defaults to .hoidap/baomoi_full (never committed)
 #   tail -f DIR/stderr.log                    # progress: one line every 30 s
-#   HOIDAP_DATA_DIR=DIR/store .venv/bin/python bench/corpus_store.py --ingest-log DIR
+#   HOIDAP_DATA_DIR=DIR/store .venv/bin/python -m bench.corpus_store --ingest-log DIR
 #
 # Interrupted (Ctrl-C, kill, reboot)? Run the same command again: stored articles are skipped and
 # the run goes on where it stopped; times.log keeps one line per run. Qdrant Edge (the default

@@ -1,7 +1,7 @@
 """Calibrate the extractive refusal threshold (`refuse_below`) on data: a ViQuAD-style dev set
 (with its unanswerable questions) and the shipped news suite over the sample articles.
 
-    .venv/bin/python bench/calibrate_refusal.py [--dir ../shared/eval/viquad2] [--limit N]
+    .venv/bin/python -m bench.calibrate_refusal [--dir ../shared/eval/viquad2] [--limit N]
                                                 [--out reports/calibrate_refusal.md]
 
 Every question is answered once with refusal switched off, keeping the answer's confidence (the
@@ -23,8 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import REPORTS, ROOT, SHARED, md_table, write_report
 
 NEVER = -1e9  # refuse_below that never refuses (a question with no candidate still is)
 TIE = 0.005  # mean-accuracy differences below this are noise at these set sizes
@@ -66,9 +65,9 @@ def sweep(rows: list[dict], thresholds: list[float]) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dir", default=str(ROOT.parent / "shared" / "eval" / "viquad2"))
+    ap.add_argument("--dir", default=str(SHARED / "eval" / "viquad2"))
     ap.add_argument("--limit", type=int, default=None, help="ViQuAD questions (evenly spread)")
-    ap.add_argument("--out", default=str(ROOT / "reports" / "calibrate_refusal.md"))
+    ap.add_argument("--out", default=str(REPORTS / "calibrate_refusal.md"))
     args = ap.parse_args()
 
     from eval.viquad import convert
@@ -107,9 +106,8 @@ def main() -> None:
           + "; ".join(f"{n}: {len(r)} questions ({sum(x['unanswerable'] for x in r)} unanswerable)" for n, r in sets.items()),
           "", f"**Best: refuse_below = {thresholds[best_i]}** (mean accuracy {mean_acc[best_i]:.3f}, the highest "
           f"threshold within {TIE} of the best {top:.3f}; "
-          f"at the current value {mean_acc[current_i]:.3f}).", "",
-          "| t | mean acc | " + " | ".join(f"{n} acc | {n} answered right | {n} refusal P | {n} refusal R" for n in curves) + " |",
-          "|---|---|" + "---|---|---|---|" * len(curves)]
+          f"at the current value {mean_acc[current_i]:.3f}).", ""]
+    table = []
     for i, t in enumerate(thresholds):
         if i % 2 and i not in (best_i, current_i):
             continue
@@ -117,9 +115,10 @@ def main() -> None:
         for n in curves:
             c = curves[n][i]
             cells += [fmt(c["accuracy"]), fmt(c["answered_right"]), fmt(c["refusal_precision"]), fmt(c["refusal_recall"])]
-        md.append("| " + " | ".join(cells) + " |")
-    Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
-    print("\n".join(md))
+        table.append(cells)
+    headers = ["t", "mean acc"] + [f"{n} {m}" for n in curves
+                                   for m in ("acc", "answered right", "refusal P", "refusal R")]
+    write_report(args.out, md + [md_table(table, headers)])
 
 
 if __name__ == "__main__":

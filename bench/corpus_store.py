@@ -1,6 +1,6 @@
 """Serving figures of a real store that `hoidap ingest` built from a whole corpus (not synthetic).
 
-    HOIDAP_DATA_DIR=/path/to/store nice -n 10 .venv/bin/python bench/corpus_store.py \\
+    HOIDAP_DATA_DIR=/path/to/store nice -n 10 .venv/bin/python -m bench.corpus_store \\
         --corpus ../shared/corpus/baomoi.jsonl.gz [--questions 100] [--ingest-log DIR] \\
         [--out reports/baomoi_full.md]
 
@@ -21,21 +21,19 @@ run itself: wall time, articles, chunks, tokens, throughput, peak RSS.
 """
 from __future__ import annotations
 
-import argparse
-import gzip
-import json
-import re
-import sys
 import time
-from collections import Counter
-from pathlib import Path
 
-T_START = time.perf_counter()
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+T_START = time.perf_counter()  # the cold start counts this process's imports
 
-from store import du_mb, pct, rss_mb  # noqa: E402  (bench/store.py's helpers)
+import argparse  # noqa: E402
+import gzip  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+from collections import Counter  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from bench.common import REPORTS, SHARED, du_mb, md_table, pct, rss_mb, write_report  # noqa: E402
 
 
 def titles(corpus: Path, n: int) -> list[tuple[str, str]]:
@@ -77,10 +75,10 @@ def ingest_figures(log_dir: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "baomoi.jsonl.gz"))
+    ap.add_argument("--corpus", default=str(SHARED / "corpus" / "baomoi.jsonl.gz"))
     ap.add_argument("--questions", type=int, default=100)
     ap.add_argument("--ingest-log", help="folder with the ingest's summary.json, stderr.log, times.log")
-    ap.add_argument("--out", default=str(ROOT / "reports" / "baomoi_full.md"))
+    ap.add_argument("--out", default=str(REPORTS / "baomoi_full.md"))
     args = ap.parse_args()
 
     from qdrant_client import models
@@ -132,13 +130,13 @@ def main() -> None:
                 t = time.perf_counter()
                 res = assistant.ask(question, filters=f)
                 lat.append((time.perf_counter() - t) * 1000)
-                emb.append(res["timings_ms"].get("embed", 0.0))
-                srch.append(res["timings_ms"].get("search", 0.0))
+                emb.append(res.timings_ms.get("embed", 0.0))
+                srch.append(res.timings_ms.get("search", 0.0))
                 if name == "none" and typed == "as typed":
-                    got = [r["doc_id"] for r in res["retrieved"]]
+                    got = [r.doc_id for r in res.retrieved]
                     found["first retrieved"] += bool(got) and got[0] == doc_id
                     found["retrieved"] += doc_id in got
-                    found["cited"] += doc_id in {c["doc_id"] for c in res["citations"]}
+                    found["cited"] += doc_id in {c.doc_id for c in res.citations}
             rows[f"{name}, {typed}"] = {"p50": pct(lat, 50), "p95": pct(lat, 95),
                                         "embed_p50": pct(emb, 50), "search_p50": pct(srch, 50)}
             print(name, typed, rows[f"{name}, {typed}"], file=sys.stderr, flush=True)
@@ -163,23 +161,11 @@ def main() -> None:
     ing = ingest_figures(Path(args.ingest_log)) if args.ingest_log else {}
     f1 = lambda x: "–" if x is None else f"{x:,.1f}"  # noqa: E731
     md = ["# The whole baomoi corpus, ingested and served", "",
-          f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/corpus_store.py` on the "
+          f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python -m bench.corpus_store` on the "
           f"store at `{settings.store_path}` ({store.kind} backend, embedder {settings.embedder_id}); 2 CPU cores.", ""]
     if ing:
-        wall = ing.get("wall_s") or ing.get("seconds")
-        n_art = ing.get("stored", 0)
         md += ["## Ingest (`hoidap ingest` on the whole corpus, one run in the background)", "",
-               "| metric | value |", "|---|---|",
-               f"| articles stored / unchanged / duplicates / failed | {n_art:,} / {ing.get('unchanged', 0):,} / "
-               f"{ing.get('duplicates', 0):,} / {ing.get('failed', 0):,} |",
-               f"| chunks written | {ing.get('chunks', 0):,} |",
-               f"| e5 tokens embedded | {ing.get('tokens', 0):,} |",
-               f"| wall time | {wall / 3600:.2f} h ({wall:,.0f} s) |" if wall else "| wall time | – |",
-               f"| articles/s, chunks/s, tokens/s | {n_art / wall:.2f}, {ing.get('chunks', 0) / wall:.1f}, "
-               f"{ing.get('tokens', 0) / wall:,.0f} |" if wall else "| throughput | – |",
-               f"| peak RSS of the ingest process | {f1(ing.get('peak_rss_mb'))} MB |",
-               f"| interrupted | {ing.get('interrupted')} |",
-               f"| runs | {'; '.join(ing.get('runs', []))} |", ""]
+               md_table(ingest_rows(ing, f1), ["metric", "value"]), ""]
     md += ["## The store", "",
            f"- {chunks:,} chunks of {len(docs):,} articles; {du_mb(settings.store_path):,.0f} MB on disk.",
            f"- Cold start of a serving process: imports {t_import:.2f} s, store open {t_open:.2f} s, "
@@ -190,10 +176,9 @@ def main() -> None:
            + (f"; date range {filters['province+date'].since} to {filters['province+date'].until}."
               if "province+date" in filters else "."), "",
            f"## Extractive `ask`, end to end ({len(qs)} titles as questions, after 5 warm-up)", "",
-           "| filter, question | p50 ms | p95 ms | embed p50 ms | search p50 ms |", "|---|---|---|---|---|"]
-    for k, r in rows.items():
-        md.append(f"| {k} | {f1(r['p50'])} | {f1(r['p95'])} | {f1(r['embed_p50'])} | {f1(r['search_p50'])} |")
-    md += ["", "## Retrieval checks", "",
+           md_table([[k, f1(r["p50"]), f1(r["p95"]), f1(r["embed_p50"]), f1(r["search_p50"])] for k, r in rows.items()],
+                    ["filter, question", "p50 ms", "p95 ms", "embed p50 ms", "search p50 ms"]),
+           "", "## Retrieval checks", "",
            f"- Known item (the article a title belongs to): first passage retrieved for {found['first retrieved']}/"
            f"{len(qs)} titles, among the {settings.top_k} passages for {found['retrieved']}/{len(qs)}, cited in the "
            f"answer for {found['cited']}/{len(qs)} (misses are other articles on the same story, the same article "
@@ -201,14 +186,26 @@ def main() -> None:
     for name, r in recall.items():
         md.append(f"- Dense recall@10 of HNSW vs exact search ({'no filter' if name == 'none' else name + ' filter'}): "
                   f"{r:.4f} (ef={settings.edge_hnsw_ef}, real query and chunk vectors).")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(md) + "\n", encoding="utf-8")
-    out.with_suffix(".json").write_text(json.dumps({"ingest": ing, "chunks": chunks, "articles": len(docs),
-                                                    "ask": rows, "recall": recall, "rss_mb": rss,
-                                                    "known_item": {**found, "of": len(qs)}},
-                                                   ensure_ascii=False, indent=1), encoding="utf-8")
-    print("\n".join(md))
+    write_report(args.out, md, data={"ingest": ing, "chunks": chunks, "articles": len(docs), "ask": rows,
+                                     "recall": recall, "rss_mb": rss, "known_item": {**found, "of": len(qs)}})
+
+
+def ingest_rows(ing: dict, f1) -> list[list[str]]:
+    """The ingest run's figures as (metric, value) rows."""
+    wall = ing.get("wall_s") or ing.get("seconds")
+    n_art = ing.get("stored", 0)
+    return [
+        ["articles stored / unchanged / duplicates / failed",
+         f"{n_art:,} / {ing.get('unchanged', 0):,} / {ing.get('duplicates', 0):,} / {ing.get('failed', 0):,}"],
+        ["chunks written", f"{ing.get('chunks', 0):,}"],
+        ["e5 tokens embedded", f"{ing.get('tokens', 0):,}"],
+        ["wall time", f"{wall / 3600:.2f} h ({wall:,.0f} s)" if wall else "–"],
+        ["articles/s, chunks/s, tokens/s" if wall else "throughput",
+         f"{n_art / wall:.2f}, {ing.get('chunks', 0) / wall:.1f}, {ing.get('tokens', 0) / wall:,.0f}" if wall else "–"],
+        ["peak RSS of the ingest process", f"{f1(ing.get('peak_rss_mb'))} MB"],
+        ["interrupted", str(ing.get("interrupted"))],
+        ["runs", "; ".join(ing.get("runs", []))],
+    ]
 
 
 if __name__ == "__main__":

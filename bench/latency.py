@@ -1,6 +1,6 @@
 """Retrieval and extractive `ask` latency on the sample corpus, after warm-up.
 
-    .venv/bin/python bench/latency.py [--repeat 20] [--out reports/bench_latency.md]
+    .venv/bin/python -m bench.latency [--repeat 20] [--out reports/bench_latency.md]
 
 Questions: the shipped news suite (eval/suites/news_vi.jsonl). Prints p50/p95 of retrieval
 (embed + Qdrant query + diversification) and of the whole extractive answer.
@@ -11,24 +11,17 @@ import argparse
 import json
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+from bench.common import REPORTS, ROOT, md_table, pct, write_report
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--out", default=str(ROOT / "reports" / "bench_latency.md"))
+    ap.add_argument("--out", default=str(REPORTS / "bench_latency.md"))
     args = ap.parse_args()
 
     from ingest.pipeline import Ingestor
@@ -55,13 +48,11 @@ def main() -> None:
     store.close()
     shutil.rmtree(settings.data_dir, ignore_errors=True)
     rows = [("retrieval", retr), ("extractive ask", total)]
-    md = ["# Latency on the sample corpus (5 articles)", "",
-          f"{len(questions)} questions × {args.repeat}, after warm-up; {time.strftime('%Y-%m-%d %H:%M')}", "",
-          "| stage | p50 ms | p95 ms | mean ms |", "|---|---|---|---|"]
-    md += [f"| {name} | {pct(v, 50):.1f} | {pct(v, 95):.1f} | {statistics.mean(v):.1f} |" for name, v in rows]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
-    print("\n".join(md))
+    write_report(args.out, [
+        "# Latency on the sample corpus (5 articles)", "",
+        f"{len(questions)} questions × {args.repeat}, after warm-up; {time.strftime('%Y-%m-%d %H:%M')}", "",
+        md_table([[name, f"{pct(v, 50):.1f}", f"{pct(v, 95):.1f}", f"{statistics.mean(v):.1f}"] for name, v in rows],
+                 ["stage", "p50 ms", "p95 ms", "mean ms"])])
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ Each client loops over three kinds of request until the time is up:
 A request is an error when the status is not 200, the body is not a complete answer, a Gradio
 event ends in "error", or the client times out.
 
-    python bench/load.py                        # starts `hoidap serve` on a temp copy of the sample
-    python bench/load.py --clients 20 --seconds 60 --out reports/load.json
-    python bench/load.py --url http://127.0.0.1:7860   # an already running server
+    python -m bench.load                        # starts `hoidap serve` on a temp copy of the sample
+    python -m bench.load --clients 20 --seconds 60 --out reports/load.json
+    python -m bench.load --url http://127.0.0.1:7860   # an already running server
 
 Run it with `nice -n 10` on a shared machine. Prints a Markdown table; --out also writes JSON.
 """
@@ -30,7 +30,8 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT, gradio_call, md_table, pct
+
 QUESTIONS = [
     "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng thời là Giám đốc Trung tâm chính trị?",
     "Kế hoạch số 25-KH/BTGTU được ban hành ngày nào?",
@@ -39,14 +40,6 @@ QUESTIONS = [
     "Giá vàng hôm nay ở Cà Mau là bao nhiêu?",  # not in the sample: a refusal is a valid answer
 ]
 KINDS = ("api", "openai", "gradio")
-
-
-def _percentile(xs: list[float], q: float) -> float:
-    if not xs:
-        return float("nan")
-    xs = sorted(xs)
-    k = min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))
-    return xs[k]
 
 
 def _api(c: httpx.Client, q: str) -> None:
@@ -74,26 +67,6 @@ def _openai(c: httpx.Client, q: str) -> None:
                 text.append(ch["delta"].get("content") or "")
     if not done or not "".join(text).strip():
         raise RuntimeError("/v1/chat/completions: stream ended without an answer")
-
-
-def gradio_call(c: httpx.Client, api_name: str, data: list) -> list:
-    """Run a Gradio event through its HTTP API (POST /gradio_api/call/<api_name>, then read the SSE
-    stream to the event's end) and return its outputs; RuntimeError unless it completed."""
-    r = c.post(f"/gradio_api/call/{api_name}", json={"data": data})
-    if r.status_code != 200:
-        raise RuntimeError(f"gradio call {api_name}: {r.status_code}: {r.text[:120]}")
-    event_id = r.json()["event_id"]
-    event, payload = None, None
-    with c.stream("GET", f"/gradio_api/call/{api_name}/{event_id}") as s:
-        for line in s.iter_lines():
-            if line.startswith("event:"):
-                event = line[6:].strip()
-            elif line.startswith("data:") and event in ("complete", "error"):
-                payload = line[5:].strip()
-                break
-    if event != "complete":
-        raise RuntimeError(f"gradio event {api_name} ended with {event}: {str(payload)[:300]}")
-    return json.loads(payload)
 
 
 def _gradio(c: httpx.Client, q: str) -> None:
@@ -149,9 +122,11 @@ def run_load(url: str, clients: int = 20, seconds: float = 30.0, kinds: tuple[st
         "url": url, "clients": clients, "seconds": round(wall, 1), "requests": len(every) + len(errors),
         "ok": len(every), "errors": len(errors), "error_samples": errors[:5],
         "throughput_rps": round(len(every) / wall, 2) if wall else 0.0,
-        "p50_ms": round(_percentile(every, 0.5) * 1000), "p95_ms": round(_percentile(every, 0.95) * 1000),
-        "by_kind": {k: {"ok": len(v), "p50_ms": round(_percentile(v, 0.5) * 1000) if v else None,
-                        "p95_ms": round(_percentile(v, 0.95) * 1000) if v else None,
+        # None when nothing was answered (round(NaN) would raise and lose the error samples)
+        "p50_ms": round(pct(every, 50) * 1000) if every else None,
+        "p95_ms": round(pct(every, 95) * 1000) if every else None,
+        "by_kind": {k: {"ok": len(v), "p50_ms": round(pct(v, 50) * 1000) if v else None,
+                        "p95_ms": round(pct(v, 95) * 1000) if v else None,
                         "mean_ms": round(statistics.fmean(v) * 1000) if v else None} for k, v in lat.items()},
     }
     return res
@@ -161,9 +136,8 @@ def markdown(res: dict) -> str:
     lines = [f"{res['clients']} concurrent clients for {res['seconds']} s on {res['url']}: "
              f"{res['ok']} answers, {res['errors']} errors, {res['throughput_rps']} answers/s, "
              f"p50 {res['p50_ms']} ms, p95 {res['p95_ms']} ms", "",
-             "| request | answers | p50 ms | p95 ms |", "|---|---|---|---|"]
-    for k, v in res["by_kind"].items():
-        lines.append(f"| {k} | {v['ok']} | {v['p50_ms']} | {v['p95_ms']} |")
+             md_table([[k, v["ok"], v["p50_ms"], v["p95_ms"]] for k, v in res["by_kind"].items()],
+                      ["request", "answers", "p50 ms", "p95 ms"])]
     if res["error_samples"]:
         lines += ["", "First errors:"] + [f"- {e}" for e in res["error_samples"]]
     return "\n".join(lines)

@@ -1,7 +1,7 @@
 """Line plots for the bench reports: size (chunks, log scale) on x, one panel per metric.
 
-Each report writes its PNG next to its Markdown (reports/plots/) and links it, so the figures
-in the README's tables can be seen as curves. matplotlib is already a dependency (eval reports).
+Each report writes its PNG under reports/plots/ and links it, so the figures in
+docs/benchmarks.md can be seen as curves. matplotlib is already a dependency (eval reports).
 """
 from __future__ import annotations
 

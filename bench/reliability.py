@@ -3,8 +3,8 @@ reports/reliability.md with what was tried and what happened: every bad input an
 the kill -9 iterations survived, each LLM/store fault, the load figures, fuzzed and hostile
 questions. The figures come from the tests themselves (tests/conftest.py `record`).
 
-    python bench/reliability.py                      # what `make reliability` runs
-    python bench/reliability.py --kills 30 --load-seconds 120 --clients 20
+    python -m bench.reliability                      # what `make reliability` runs
+    python -m bench.reliability --kills 30 --load-seconds 120 --clients 20
 
 Run with `nice -n 10` on a shared machine.
 """
@@ -20,21 +20,21 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import REPORTS, ROOT, md_cell, md_table
+
 SUITES = ["tests/test_bad_inputs.py", "tests/test_properties.py", "tests/test_faults.py", "tests/test_kill9.py",
           "tests/test_abuse.py", "tests/test_load.py", "tests/test_web_browser.py"]
 
 
+CELL = 140  # characters of a hostile input shown in a table cell
+
+
 def _md_cell(x) -> str:
-    s = str(x if x is not None else "").replace("|", "\\|").replace("\n", " ").replace("\r", " ")
-    s = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in s)
-    return s[:140]
+    return md_cell(x, CELL)
 
 
 def _table(rows: list[dict], cols: list[str]) -> list[str]:
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    out += ["| " + " | ".join(_md_cell(r.get(c)) for c in cols) + " |" for r in rows]
-    return out
+    return [md_table([[r.get(c) for c in cols] for r in rows], cols, width=CELL)]
 
 
 def main() -> None:
@@ -42,7 +42,7 @@ def main() -> None:
     ap.add_argument("--kills", type=int, default=30, help="kill -9 iterations (default 30)")
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--load-seconds", type=float, default=60.0)
-    ap.add_argument("--out", type=Path, default=ROOT / "reports" / "reliability.md")
+    ap.add_argument("--out", type=Path, default=REPORTS / "reliability.md")
     a = ap.parse_args()
     a.out.parent.mkdir(parents=True, exist_ok=True)
     records = a.out.with_suffix(".jsonl")
@@ -74,7 +74,7 @@ def main() -> None:
             rec.setdefault(r.pop("section"), []).append(r)
 
     L = ["# Reliability report", "",
-         f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python bench/reliability.py "
+         f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python -m bench.reliability "
          f"--kills {a.kills} --clients {a.clients} --load-seconds {a.load_seconds:g}` (`make reliability`) on "
          f"{platform.machine()} with {os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f} at the end; "
          f"the machine is shared, so timings are pessimistic).", "",

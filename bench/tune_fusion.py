@@ -1,6 +1,6 @@
 """Grid over the fusion settings (RRF k, channel weights, DBSF) on a ViQuAD-style dev set.
 
-    .venv/bin/python bench/tune_fusion.py [--dir ../shared/eval/viquad2] [--limit N]
+    .venv/bin/python -m bench.tune_fusion [--dir ../shared/eval/viquad2] [--limit N]
                                           [--out reports/tune_fusion.md]
 
 Ingests the corpus into the eval store (unchanged paragraphs are skipped), then ranks every
@@ -12,7 +12,7 @@ chunks, so each channel's ranked list (dense, lex, fold; top `prefetch_limit`) i
 per question and the grid fuses those lists with qdrant-client's own fusion functions, the
 ones local mode runs for `query_points(prefetch=…, query=Rrf/DBSF)`. Not replayed: the
 province/year soft boost (0.01, a tie-breaker). The chosen values go into rag/settings.py
-defaults and the table into the README; a dev set, so re-check on other data before trusting
+defaults and the table into docs/benchmarks.md; a dev set, so re-check on other data before trusting
 small differences.
 """
 from __future__ import annotations
@@ -20,12 +20,10 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import REPORTS, SHARED, md_table, write_report
 
 
 def channel_lists(store, embedder, settings, question: str) -> list[list]:
@@ -63,9 +61,9 @@ def fuse(chans: list[list], settings, weights: list[float], limit: int = 30) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dir", default=str(ROOT.parent / "shared" / "eval" / "viquad2"))
+    ap.add_argument("--dir", default=str(SHARED / "eval" / "viquad2"))
     ap.add_argument("--limit", type=int, default=None, help="first N answerable questions only")
-    ap.add_argument("--out", default=str(ROOT / "reports" / "tune_fusion.md"))
+    ap.add_argument("--out", default=str(REPORTS / "tune_fusion.md"))
     args = ap.parse_args()
 
     from eval.metrics import dedup, hit_at, mrr_at
@@ -119,15 +117,13 @@ def main() -> None:
           f"Document-level ranking; {time.strftime('%Y-%m-%d %H:%M')}. Current defaults: rrf_k={Settings().rrf_k}, "
           f"weight_dense={Settings().weight_dense}, weight_fold={Settings().weight_fold}, "
           f"weight_fold_unaccented={Settings().weight_fold_unaccented}.", ""]
+    metrics = ("mrr@10", "hit@1", "hit@5")
     for variant in variants:
         vr = sorted((r for r in rows if r["variant"] == variant), key=lambda r: -r["mrr@10"])
-        md += [f"## {variant} questions (best first)", "", "| setting | MRR@10 | hit@1 | hit@5 |", "|---|---|---|---|"]
-        for r in vr:
-            cfg = ", ".join(f"{k}={v}" for k, v in r.items() if k not in ("variant", "mrr@10", "hit@1", "hit@5"))
-            md.append(f"| {cfg} | {r['mrr@10']:.3f} | {r['hit@1']:.3f} | {r['hit@5']:.3f} |")
-        md.append("")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(md), encoding="utf-8")
+        table = [[", ".join(f"{k}={v}" for k, v in r.items() if k != "variant" and k not in metrics),
+                  *(f"{r[m]:.3f}" for m in metrics)] for r in vr]
+        md += [f"## {variant} questions (best first)", "", md_table(table, ["setting", "MRR@10", "hit@1", "hit@5"]), ""]
+    write_report(args.out, md, echo=False)
     print(f"wrote {args.out}")
 
 

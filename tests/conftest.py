@@ -74,7 +74,7 @@ def sample_copy(tmp_path) -> Path:
 
 def record(section: str, **data) -> None:
     """Figures for reports/reliability.md: appended as JSON lines when HOIDAP_RELIABILITY_OUT is
-    set (bench/reliability.py sets it); a no-op in a plain test run."""
+    set (`python -m bench.reliability` sets it); a no-op in a plain test run."""
     import json
 
     out = os.environ.get("HOIDAP_RELIABILITY_OUT")

@@ -1,21 +1,18 @@
 """The served app (`hoidap serve` in its own process) under concurrent clients: the HTTP API, the
 OpenAI-compatible stream and the Gradio queue of the web chat. Target: zero errors at 20 clients.
-HOIDAP_LOAD_CLIENTS / HOIDAP_LOAD_SECONDS change the load (bench/load.py is the same code)."""
+HOIDAP_LOAD_CLIENTS / HOIDAP_LOAD_SECONDS change the load (`python -m bench.load` is the same code)."""
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, copy_sample_store, record
+from bench import load
+from tests.conftest import copy_sample_store, record
 
 
 @pytest.mark.reliability
 def test_concurrent_clients_get_answers_without_errors(sample_store, tmp_path):
-    sys.path.insert(0, str(ROOT / "bench"))
-    import load
-
     clients = int(os.environ.get("HOIDAP_LOAD_CLIENTS", "20"))
     seconds = float(os.environ.get("HOIDAP_LOAD_SECONDS", "30"))
     data = copy_sample_store(sample_store, tmp_path / "data")

