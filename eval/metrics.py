@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from rag.spans import answer_type as _answer_type
+
 try:
     from rag.vntext import normalize as _vn_normalize
 except ImportError:  # rag/vntext.py is written in parallel; eval must not break without it
@@ -323,7 +325,16 @@ def score_case(case: Any, row: Mapping[str, Any], doc_texts: Mapping[str, str] |
         quote_verbatim_share([(q.get("quote", ""), doc_texts.get(q.get("doc_id"))) for q in quotes])
         if doc_texts is not None else None
     )
+    short = row.get("short_answer")
+    typed = _answer_type(case.question) is not None and bool(case.answers or case.must_contain)
+    # the bold short answer on its own: given at all (questions asking for a number, date, person,
+    # place, document or organisation), and how close to the gold answers
+    out["short_given"] = float(bool(short)) if typed and not case.unanswerable else None
+    out["short_em"] = exact_match(short, case.answers) if short else None
+    out["short_f1"] = token_f1(short, case.answers) if short else None
     out["refusal_correct"] = float(bool(row.get("refused")) == case.unanswerable)
+    # an answerable question refused: what a user asking a fair question sees as a failure
+    out["answerable_refused"] = None if case.unanswerable else float(bool(row.get("refused")))
     lang = row.get("language")
     out["language_match"] = None if not lang else float(lang == case.expected_language)
     v = verdict(out)

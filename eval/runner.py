@@ -33,13 +33,16 @@ from rag.store import Store
 RANK_DEPTH = 20  # distinct documents kept in each ranked list
 # metrics a retrieval-only baseline cannot have
 ANSWER_KEYS = ("must_contain_pass", "exact_match", "token_f1", "answer_recall", "citation_precision",
-               "citation_recall", "quote_verbatim", "refusal_correct", "language_match", "pass")
+               "citation_recall", "quote_verbatim", "refusal_correct", "language_match", "pass",
+               "short_given", "short_em", "short_f1", "answerable_refused")
 HEADLINE = [
     ("hit@1", "hit@1"), ("hit@5", "hit@5"), ("hit@10", "hit@10"), ("recall@10", "recall@10"),
     ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"), ("pass", "pass (verdict)"),
     ("must_contain_pass", "must-contain"), ("answer_recall", "answer recall"), ("token_f1", "token F1"),
-    ("exact_match", "EM"), ("citation_precision", "citation P"), ("citation_recall", "citation R"),
-    ("quote_verbatim", "quote verbatim"), ("refusal_precision", "refusal P"), ("refusal_recall", "refusal R"),
+    ("exact_match", "EM"), ("short_given", "short answer given"), ("short_em", "short answer EM"),
+    ("short_f1", "short answer F1"), ("citation_precision", "citation P"), ("citation_recall", "citation R"),
+    ("quote_verbatim", "quote verbatim"), ("refusal_correct", "refusal accuracy"),
+    ("refusal_precision", "refusal P"), ("refusal_recall", "refusal R"), ("answerable_refused", "answerable refused"),
     ("language_match", "language match"), ("latency_p50_ms", "latency p50 ms"),
     ("latency_p95_ms", "latency p95 ms"),
 ]
@@ -153,13 +156,14 @@ def run_system(cases: list[Case], assistant: Any, store: Store, progress: bool =
             ranked = assistant.rank(case.question, case.history or None, RANK_DEPTH)
         except Exception as e:  # one broken case must not lose the run; it is reported and fails
             log(f"case {case.id}: {type(e).__name__}: {e}")
-            row.update(answer="", refused=False, retrieved=[], citations=[], quotes=[], latency_ms=None,
+            row.update(answer="", short_answer=None, refused=False, retrieved=[], citations=[], quotes=[], latency_ms=None,
                        language=None, error=f"{type(e).__name__}: {e}")
             rows.append(score_case(case, row, {}))
             continue
         cites = res.citations
         row.update(
             answer=res.answer,
+            short_answer=res.short_answer.text if res.short_answer else None,
             refused=res.refused,
             retrieved=ranked,
             citations=dedup(c.doc_id for c in cites),

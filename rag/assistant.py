@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable
 
 from rag import extractive, questions
-from rag.contract import Answer, Citation, Retrieved, refusal
+from rag.contract import Answer, Citation, Retrieved, ShortAnswer, refusal
 from rag.embedders import Embedder, get_embedder
 from rag.retrieve import HybridRetriever
 from rag.settings import Settings
@@ -34,6 +34,15 @@ class QuestionError(ValueError):
 
 def citation_for(n: int, cand: extractive.Candidate) -> Citation:
     return Citation.from_hit(n, cand.hit, cand.start, cand.end)
+
+
+def short_answer_of(ex: extractive.Extracted, citations: list[Citation]) -> ShortAnswer | None:
+    """The extracted short answer as a contract object, pointing at its citation."""
+    if ex.refused or ex.short is None or ex.short.pick >= len(citations):
+        return None
+    sh, hit = ex.short, ex.picks[ex.short.pick].hit
+    base = int((hit.payload or {}).get("start", 0) or 0)
+    return ShortAnswer(text=sh.text, kind=sh.kind, n=citations[sh.pick].n, start=base + sh.start, end=base + sh.end)
 
 
 class Assistant:
@@ -88,15 +97,17 @@ class Assistant:
                 ex = extractive.extract(parsed, retrieval.hits, self.settings.refuse_below, extra_terms=carried)
             answer, citations = self._render(ex, language, parsed.qtype)
         refused, used = ex.refused, "extractive"
+        short = short_answer_of(ex, citations)
         if mode == "llm":
             generated, notice = self._llm(q, retrieval.hits, history, language, on_token)
             if generated is not None:
                 answer, citations, refused, used = generated["answer"], generated["citations"], generated["refused"], "llm"
+                short = None
         timings = dict(retrieval.timings_ms)
         timings["answer"] = (time.perf_counter() - t1) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
         return Answer(
-            question=q, answer=answer, refused=refused, citations=citations,
+            question=q, answer=answer, refused=refused, short_answer=short, citations=citations,
             retrieved=[Retrieved.from_hit(h) for h in retrieval.hits], language=language, mode=used,
             notice=notice, standalone_question=standalone if standalone != q else None,
             search_query=retrieval.query, confidence=round(ex.best_score, 4),
@@ -170,10 +181,12 @@ class Assistant:
             lines = [LIST_INTRO[lang].format(n=len(ex.picks))]
             lines += [f"- **{extractive.label(c.hit)}**: {c.text} [{i + 1}]" for i, c in enumerate(ex.picks)]
             return "\n".join(lines), citations
-        if qtype in ("place", "list"):
+        if qtype in ("place", "list") and ex.short is None:
             # "tỉnh nào…?" answered by a sentence that never names its province: say which one it is
             body = " ".join(f"**{extractive.label(c.hit)}**: {c.text} [{i + 1}]" for i, c in enumerate(ex.picks))
         else:
             body = " ".join(f"{c.text} [{i + 1}]" for i, c in enumerate(ex.picks))
+        if ex.short is not None:  # the answer itself first, then the sentence that says it
+            body = f"**{ex.short.text}** [{ex.short.pick + 1}]\n\n{body}"
         intro = SINGLE_INTRO[lang]
         return (f"{intro}\n{body}" if intro else body), citations

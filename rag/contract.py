@@ -67,6 +67,19 @@ class Citation(BaseModel):
                    start=base + start, end=base + end)
 
 
+class ShortAnswer(BaseModel):
+    """The answer itself, before its supporting sentence: a number with its unit, a date, a
+    name with its title, a place, a document or an organisation, verbatim from citation `n`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str  # verbatim from the cited article
+    kind: str  # number | date | person | place | document | organisation
+    n: int  # the citation it comes from
+    start: int  # character offsets of `text` in the article's cleaned text
+    end: int
+
+
 class Retrieved(BaseModel):
     """One retrieved passage, in rank order."""
 
@@ -89,6 +102,7 @@ class Answer(BaseModel):
     question: str
     answer: str  # Markdown with [n] markers pointing into `citations`
     refused: bool
+    short_answer: ShortAnswer | None = None  # shown first, in bold, when the question asks for one
     citations: list[Citation] = Field(default_factory=list)
     retrieved: list[Retrieved] = Field(default_factory=list)
     language: str = "vi"

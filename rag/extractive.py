@@ -13,8 +13,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from rag import vntext
-from rag.gazetteer import find_provinces
+from rag import spans, vntext
+from rag.gazetteer import find_provinces, province_mentions
 from rag.models import Hit
 from rag.questions import Question
 
@@ -52,7 +52,9 @@ def _has_person(s: str) -> bool:
                for m in _NAME.finditer(s))
 
 
-def _has_entity(qtype: str, s: str) -> bool:
+def _has_entity(qtype: str, s: str, q: Question | None = None) -> bool:
+    if q is not None and q.kind and q.span_q is not None:
+        return bool(spans.find_spans(q.kind, s, q.span_q))
     if qtype in _ENTITY:
         return bool(_ENTITY[qtype].search(s))
     if qtype == "person":
@@ -73,11 +75,43 @@ class Candidate:
 
 
 @dataclass
+class Short:
+    """The short answer: a span of picks[pick].hit.text (offsets inside the chunk text)."""
+
+    pick: int
+    start: int
+    end: int
+    text: str
+    kind: str
+
+
+@dataclass
 class Extracted:
     refused: bool
     picks: list[Candidate]  # in answer order
     list_answer: bool
     best_score: float
+    short: Short | None = None
+
+
+def short_answer(q: Question, picks: list[Candidate]) -> Short | None:
+    """The span the question asks for, from the first pick that holds one (rag.spans). A place
+    question answered by a sentence that never names its place takes the article's province
+    where the same passage names it."""
+    if not q.kind or q.span_q is None or not picks:
+        return None
+    for i, c in enumerate(picks):
+        sp = spans.best_span(q.kind, c.text, q.span_q)
+        if sp is not None:
+            return Short(i, c.start + sp.start, c.start + sp.end, sp.text, q.kind)
+    prov = picks[0].hit.payload.get("province")
+    if q.kind == "place" and prov and not spans.in_question(prov, q.span_q):
+        text = picks[0].hit.text
+        if len(vntext.normalize(text)) == len(text):
+            for canon, a, b in province_mentions(text):
+                if canon == prov:
+                    return Short(0, a, b, text[a:b], "place")
+    return None
 
 
 def _units(text: str, long: int = 220):
@@ -133,7 +167,7 @@ def score_candidates(q: Question, hits: list[Hit], extra_terms: list[str] | None
                 got += 0.5 * weight[t] if t in have or t in context else 0.0
             cover = got / total if total else 0.0
             phrase = len(q_bigrams & _bigrams(toks)) / len(q_bigrams) if q_bigrams else 0.0
-            typed = 0.1 if _has_entity(q.qtype, text) else -0.1
+            typed = 0.1 if _has_entity(q.qtype, text, q) else -0.1
             score = cover + 0.15 * phrase + typed - 0.01 * rank
             out.append(Candidate(hit=h, rank=rank, start=s, end=e, text=text, score=score))
     out.sort(key=lambda c: c.score, reverse=True)
@@ -155,7 +189,9 @@ def extract(q: Question, hits: list[Hit], refuse_below: float, extra_terms: list
                 per_doc[c.hit.doc_id] = c
         picks = [c for c in per_doc.values() if c.score >= max(refuse_below, LIST_KEEP * best)]
         if len(picks) > 1 or q.qtype == "list":
-            return Extracted(refused=False, picks=picks, list_answer=len(picks) > 1, best_score=best)
+            many = len(picks) > 1
+            return Extracted(refused=False, picks=picks, list_answer=many, best_score=best,
+                             short=None if many else short_answer(q, picks))
     picks = [cands[0]]
     for c in cands[1:]:
         if len(picks) >= max_sentences:
@@ -163,7 +199,7 @@ def extract(q: Question, hits: list[Hit], refuse_below: float, extra_terms: list
         # a second sentence only when it is nearly as good and adds something (another passage)
         if c.score >= 0.9 * best and c.hit.chunk_id != picks[0].hit.chunk_id:
             picks.append(c)
-    return Extracted(refused=False, picks=picks, list_answer=False, best_score=best)
+    return Extracted(refused=False, picks=picks, list_answer=False, best_score=best, short=short_answer(q, picks))
 
 
 # Questions in another language (English) share almost no words with Vietnamese passages, so
@@ -198,7 +234,7 @@ def extract_crosslingual(q: Question, hits: list[Hit], q_vec, embed_passages, ma
     terms = set(q.folded)
     for u, sim in zip(units, sims):
         shared = len(terms & _fold_set(u.text)) / max(1, len(terms))
-        u.score = float(sim) + 0.05 * shared + (0.02 if _has_entity(q.qtype, u.text) else 0.0)
+        u.score = float(sim) + 0.05 * shared + (0.02 if _has_entity(q.qtype, u.text, q) else 0.0)
     units.sort(key=lambda c: c.score, reverse=True)
     best_sim = float(sims.max())
     seen = set().union(*(_fold_set(f"{h.title or ''} {h.text}") for h in hits[:CROSS_PASSAGES]))
@@ -210,7 +246,7 @@ def extract_crosslingual(q: Question, hits: list[Hit], q_vec, embed_passages, ma
     for c in units[1:max_sentences]:
         if c.score >= units[0].score - 0.01 and c.hit.chunk_id != picks[0].hit.chunk_id:
             picks.append(c)
-    return Extracted(refused=False, picks=picks, list_answer=False, best_score=best_sim)
+    return Extracted(refused=False, picks=picks, list_answer=False, best_score=best_sim, short=short_answer(q, picks))
 
 
 # Questions about the article itself rather than its content (folded patterns).

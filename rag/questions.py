@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag import vntext
+from rag import spans, vntext
 
 # Folded patterns so unaccented questions classify the same way as accented ones.
 _TYPES = [
@@ -45,6 +45,10 @@ class Question:
     qtype: str  # list | number | date | person | place | fact
     terms: list[str]  # tone-normalised content syllables, lower case
     folded: list[str]
+    # what the short answer is (number, date, person, place, document, organisation) and what
+    # span finding needs to know of the question (rag.spans); None for why/how/what questions
+    kind: str | None = None
+    span_q: spans.SpanQuestion | None = None
 
 
 def classify(text: str) -> str:
@@ -61,7 +65,9 @@ def content_terms(text: str) -> list[str]:
 
 def parse(text: str) -> Question:
     terms = content_terms(text)
-    return Question(text=text, qtype=classify(text), terms=terms, folded=[vntext.fold(t) for t in terms])
+    sq = spans.parse_spans_question(text, terms)
+    return Question(text=text, qtype=classify(text), terms=terms, folded=[vntext.fold(t) for t in terms],
+                    kind=sq.kind, span_q=sq)
 
 
 def is_followup(text: str, history: list[dict] | None) -> bool:

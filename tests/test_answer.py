@@ -50,6 +50,33 @@ def test_number_date_person_questions(assistant, question, expected, doc):
     assert expected in res.citations[0].quote
 
 
+@pytest.mark.parametrize("question, short, kind", [
+    ("Mô hình Trưởng ban Tuyên giáo kiêm Giám đốc Trung tâm chính trị tinh giản được bao nhiêu biên chế ở Sơn La?",
+     "12 biên chế", "number"),
+    ("Kế hoạch số 25-KH/BTGTU được ban hành ngày nào?", "10/1/2022", "date"),
+    ("Ai là Bí thư Tỉnh ủy Đắk Lắk?", "Bùi Văn Cường", "person"),
+    ("Tỉnh ủy Lào Cai ban hành quy định nào về công tác tuyên vận?", "Quy định số 11-QĐ/TU", "document"),
+    ("Huyện nào của Điện Biên khử trùng tất cả phương tiện ra vào để phòng dịch Covid-19?", "Mường Nhé", "place"),
+])
+def test_short_answer_comes_first_verbatim_from_its_citation(assistant, question, short, kind):
+    res = assistant.ask(question)
+    sa = res.short_answer
+    assert not res.refused and sa is not None, res.answer
+    assert sa.text.startswith(short) and sa.kind == kind
+    # bold, with its citation number, before the supporting sentence
+    assert res.answer.startswith(f"**{sa.text}** [{sa.n}]")
+    cite = next(c for c in res.citations if c.n == sa.n)
+    assert sa.text in cite.passage
+    assert assistant.store.get_document(cite.doc_id)["text"][sa.start:sa.end] == sa.text
+    # the object round-trips through the one serialisation every face uses
+    assert type(res).model_validate_json(res.to_json()).short_answer == sa
+
+
+def test_why_question_has_no_short_answer(assistant):
+    res = assistant.ask("Vì sao Ban Tuyên giáo Tỉnh ủy Điện Biên tăng cường họp trực tuyến?")
+    assert res.short_answer is None and not res.answer.startswith("**")
+
+
 def test_unaccented_question_gets_the_same_answer(assistant):
     accented = assistant.ask(LIST_Q)
     plain = assistant.ask("tinh nao bo tri truong ban tuyen giao dong thoi la giam doc trung tam chinh tri")
@@ -115,6 +142,10 @@ def test_json_object_shape_and_cli(sample_store):
     for c in res["citations"]:
         assert set(c) >= {"n", "doc_id", "title", "published", "url", "source_name", "quote", "chunk_id"}
     assert all(set(x) == {"doc_id", "chunk_id", "score"} for x in res["retrieved"])
+    r = subprocess.run([sys.executable, "-m", "ui.cli", "ask", "Kế hoạch số 25-KH/BTGTU được ban hành ngày nào?",
+                        "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    short = json.loads(r.stdout)["short_answer"]
+    assert short["text"] == "10/1/2022" and short["kind"] == "date" and short["n"] == 1
     r = subprocess.run([sys.executable, "-m", "ui.cli", "ask", LIST_Q, "--province", "dak lak"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and "Đắk Lắk" in r.stdout and "Sơn La" not in r.stdout.split("\n\n")[0]

@@ -143,3 +143,17 @@ def test_score_case_and_verdict():
     assert m.verdict({"answer_recall": 0.4, "hit@5": 1.0}) is False  # answer recall outranks hit@5
     assert m.verdict({"hit@5": 1.0}) is True
     assert m.verdict({}) is None
+
+
+def test_short_answer_and_false_refusal_metrics():
+    case = Case(id="n", question="Tinh giản được bao nhiêu biên chế?", answers=["12 biên chế"])
+    out = m.score_case(case, {"answer": "**12 biên chế** [1]", "short_answer": "12 biên chế", "refused": False})
+    assert out["short_given"] == 1.0 and out["short_em"] == 1.0 and out["short_f1"] == 1.0
+    assert out["answerable_refused"] == 0.0
+    out = m.score_case(case, {"answer": "Không tìm thấy", "short_answer": None, "refused": True})
+    assert out["short_given"] == 0.0 and out["short_em"] is None and out["answerable_refused"] == 1.0
+    why = Case(id="w", question="Vì sao tinh giản biên chế?", answers=["để gọn bộ máy"])
+    assert m.score_case(why, {"answer": "x", "refused": False})["short_given"] is None  # no short answer asked
+    unans = Case(id="u", question="Có bao nhiêu người?", unanswerable=True)
+    out = m.score_case(unans, {"answer": "x", "refused": True})
+    assert out["short_given"] is None and out["answerable_refused"] is None and out["refusal_correct"] == 1.0

@@ -112,6 +112,16 @@ def test_ask_with_filters_and_history(client):
     assert "12 biên chế" in r.json()["answer"]
 
 
+def test_short_answer_in_api_and_openai_endpoint(client):
+    q = "Kế hoạch số 25-KH/BTGTU được ban hành ngày nào?"
+    res = client.post("/api/ask", json={"question": q}).json()
+    assert res["short_answer"]["text"] == "10/1/2022" and res["answer"].startswith("**10/1/2022** [1]")
+    r = client.post("/v1/chat/completions", json={"model": "hoidap", "messages": [{"role": "user", "content": q}]})
+    body = r.json()
+    assert body["short_answer"] == res["short_answer"]
+    assert body["choices"][0]["message"]["content"].startswith("**10/1/2022** [1]")
+
+
 def test_sources_lists_the_sample(client):
     r = client.get("/api/sources")
     assert r.status_code == 200

@@ -16,7 +16,7 @@ HTTP API (JSON; when HOIDAP_ACCESS_TOKEN is set every /api and /v1 route needs
     POST /api/ask                {question, history?, filters?{province,since,until,source_name},
                                   mode?, top_k?} -> the Assistant.ask dict; 400 {"error": ...}
     GET  /api/sources            -> [document records] (Store.list_documents)
-    POST /v1/chat/completions    OpenAI-compatible (stream or not); extra top-level "citations"
+    POST /v1/chat/completions    OpenAI-compatible (stream or not); extra top-level "citations", "short_answer"
     GET  /v1/models
 The UI asks for a login when the token is set: user name "hoidap", password = the token.
 
@@ -1029,7 +1029,7 @@ def add_api_routes(app, services: Services) -> None:
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                              "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "citations": res["citations"], "refused": res["refused"],
+                "citations": res["citations"], "refused": res["refused"], "short_answer": res["short_answer"],
             })
 
         def chunk(delta: dict, finish: str | None = None, **extra) -> str:
@@ -1042,7 +1042,8 @@ def add_api_routes(app, services: Services) -> None:
             parts = re.split(r"(\s+)", content)
             for i in range(0, len(parts), 6):
                 yield chunk({"content": "".join(parts[i:i + 6])})
-            yield chunk({}, "stop", citations=res["citations"], refused=res["refused"])
+            yield chunk({}, "stop", citations=res["citations"], refused=res["refused"],
+                        short_answer=res["short_answer"])
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream",
