@@ -9,7 +9,13 @@ Fields (exactly these names; unknown names are reported, so a typo cannot silent
                          the corpus folder; JSONL corpora: the record `id`)
   unanswerable           bool; such cases carry no answers / must_contain
   history                earlier turns [{"role": "user"|"assistant", "content": str}]
-  type                   free tag for per-type breakdowns
+  type                   free tag for per-type breakdowns; the shipped suites use
+                           fact, number, date, person, place, document (a decision, plan, directive:
+                           "11-QĐ/TU"), organisation, why (why/how: must_contain holds the reason's key
+                           phrase), list (items from several articles: one must_contain group per item,
+                           every article in gold_sources), unanswerable, unaccented (a question typed
+                           without diacritics), english (answered from Vietnamese text), followup
+                           (needs its history)
 """
 from __future__ import annotations
 

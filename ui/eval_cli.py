@@ -129,3 +129,43 @@ def eval_compare(dir_a: Path, dir_b: Path) -> None:
             _fail(f"{d} has no results.jsonl (not an eval output folder)", 2)
     text = compare_runs(dir_a, dir_b)
     click.echo(text, nl=False)
+
+
+@cli.command(name="eval-slice")
+@click.argument("ids", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--shared", required=True, type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="The shared folder holding corpus/baomoi.jsonl.gz and corpus/dantri_unc.jsonl.gz.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+              help="JSONL corpus file to write (required unless --select).")
+@click.option("--select", is_flag=True,
+              help="Cut a new slice by the documented rule and (over)write IDS instead of reading it.")
+def eval_slice(ids: Path, shared: Path, out: Path | None, select: bool) -> None:
+    """Rebuild a suite's fixed slice of the shared news corpora from its ids file.
+
+    \b
+    The output holds the source records unchanged, in the ids file's order: the same bytes on
+    every run. The ids file records their sha256; a mismatch (the shared corpora changed) is
+    an error, as is an id the corpora lack. Pass the output to `hoidap eval --corpus`.
+
+    \b
+    Examples:
+      hoidap eval-slice eval/suites/news_dev.ids --shared ../shared --out .hoidap/slices/news_dev.jsonl
+      hoidap eval eval/suites/news_dev.jsonl --corpus .hoidap/slices/news_dev.jsonl --out runs/news_dev
+    """
+    from eval.slice import SliceError, build_slice, select_slice, write_ids
+
+    try:
+        if select:
+            entries = select_slice(shared)
+            digest = write_ids(entries, ids, shared, header=(
+                f"Slice of the shared news corpora for {ids.stem} ({len(entries)} articles).\n"
+                f"Rebuild: hoidap eval-slice {ids} --shared ../shared --out .hoidap/slices/{ids.stem}.jsonl\n"
+                "Chosen by eval.slice.select_slice; lines are <article id><TAB><group>."))
+            click.echo(f"{len(entries)} ids written to {ids} (sha256 {digest[:12]}…)")
+            return
+        if out is None:
+            _fail("--out is required (or --select to cut a new slice)", 2)
+        n, digest = build_slice(ids, shared, out)
+    except SliceError as e:
+        _fail(str(e), 2)
+    click.echo(f"{n} articles written to {out} (sha256 {digest[:12]}…)")
