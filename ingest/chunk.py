@@ -64,7 +64,7 @@ def chunk_article(article: Article, count: Callable[[str], int], max_tokens: int
             units.append((s, e, n))
     header = header_for(article)
     chunks: list[Chunk] = []
-    i = 0
+    i = fresh = 0  # fresh: first unit the current chunk does not share with the one before
     while i < len(units):
         j, total = i, 0
         while j < len(units) and (j == i or total + units[j][2] <= max_tokens):
@@ -77,10 +77,13 @@ def chunk_article(article: Article, count: Callable[[str], int], max_tokens: int
                             start=s, end=e, n_tokens=total))
         if j >= len(units):
             break
-        # step back over trailing sentences that fit in the overlap budget (but always advance)
+        # step back over trailing sentences that fit in the overlap budget, but never into text
+        # the previous chunk already repeated (a passage sits in at most two chunks) and never so
+        # far that the next chunk could not reach past this one's end
         k, back = j, 0
-        while k - 1 > i and back + units[k - 1][2] <= overlap:
+        while (k - 1 > i and k - 1 >= fresh and back + units[k - 1][2] <= overlap
+               and back + units[k - 1][2] + units[j][2] <= max_tokens):
             k -= 1
             back += units[k][2]
-        i = k
+        i, fresh = k, j
     return chunks
