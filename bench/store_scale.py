@@ -210,16 +210,18 @@ def measure(backend: str, n: int, path: Path, ef: int | None, n_queries: int, re
     from rag.store import Store
 
     qv, sp, filters, finfo = query_set(n)
+    from rag.fusion import FusionSpec
+
     st = Store(settings_for(backend, path, ef=ef))
-    weights = {"dense": 1.0, "lex": 1.0, "fold": 0.5}
+    spec = FusionSpec.from_settings(st.settings)
     for i in range(5):  # warm-up
-        st.search(qv[i], sp[i], limit=30, weights=weights)
+        st.search(qv[i], sp[i], fusion=spec)
     out: dict = {"ef": ef, **finfo, "loadavg": os.getloadavg()[0]}
     for name, f in filters.items():
         lat = []
         for i in range(n_queries):
             t = time.perf_counter()
-            st.search(qv[i % len(qv)], sp[i % len(sp)], limit=30, weights=weights, filters=f)
+            st.search(qv[i % len(qv)], sp[i % len(sp)], fusion=spec, filters=f)
             lat.append((time.perf_counter() - t) * 1000)
         out[f"p50_{name}"], out[f"p95_{name}"] = pct(lat, 50), pct(lat, 95)
     if recall and backend == "edge":
@@ -248,14 +250,17 @@ def cold(backend: str, path: Path, ef: int | None) -> dict:
     t1 = time.perf_counter()
     qv, sp, _, _ = query_set(100, with_filters=False)
     t1b = time.perf_counter()
+    from rag.fusion import FusionSpec
+
     st = Store(settings_for(backend, path, ef=ef))
+    spec = FusionSpec.from_settings(st.settings)
     t2 = time.perf_counter()
-    st.search(qv[0], sp[0], limit=30)
+    st.search(qv[0], sp[0], fusion=spec)
     t3 = time.perf_counter()
     lat = []
     for i in range(1, min(21, len(qv))):  # 20 queries after the first (fewer in a tiny query cache)
         t = time.perf_counter()
-        st.search(qv[i], sp[i], limit=30, weights={"dense": 1.0, "lex": 1.0, "fold": 0.5})
+        st.search(qv[i], sp[i], fusion=spec)
         lat.append((time.perf_counter() - t) * 1000)
     st.close()
     return {"import_s": t1 - t0, "open_s": t2 - t1b, "first_query_ms": (t3 - t2) * 1000,

@@ -30,11 +30,12 @@ def channel_lists(store, embedder, settings, question: str) -> list[list]:
     """The dense, lex and fold ranked lists (raw scores) for one question, as the retriever
     would prefetch them, after restoring diacritics for an unaccented question."""
     from rag import lexical, vntext
+    from rag.fusion import FusionSpec
     from rag.retrieve import restore_query
 
     q = vntext.display(question).strip()
     if vntext.is_unaccented(q):
-        q = restore_query(store, q)
+        q = restore_query(store, q, FusionSpec.from_settings(settings, unaccented=True))
     queries = {"dense": embedder.embed_query(q).tolist(), "lex": lexical.query_vector(q, "lex"),
                "fold": lexical.query_vector(q, "fold")}
     out = []
@@ -48,14 +49,16 @@ def channel_lists(store, embedder, settings, question: str) -> list[list]:
     return out
 
 
-def fuse(chans: list[list], settings, weights: list[float], limit: int = 30) -> list:
-    """qdrant-client's own fusion over the cached channel lists (what local mode runs)."""
+def fuse(chans: list[list], spec) -> list:
+    """qdrant-client's own fusion over the cached channel lists (what local mode runs), as the
+    FusionSpec `spec` says; `chans` in the order dense, lex, fold."""
     from qdrant_client.hybrid.fusion import distribution_based_score_fusion, reciprocal_rank_fusion
 
+    weights = [spec.weights.get(ch, 0.0) for ch in ("dense", "lex", "fold")]
     used = [(c, w) for c, w in zip(chans, weights) if c and w > 0]
-    if settings.fusion == "dbsf":
-        return distribution_based_score_fusion([[p.model_copy() for p in c] for c, _ in used], limit=limit)
-    return reciprocal_rank_fusion([c for c, _ in used], limit=limit, ranking_constant_k=settings.rrf_k,
+    if spec.method == "dbsf":
+        return distribution_based_score_fusion([[p.model_copy() for p in c] for c, _ in used], limit=spec.candidates)
+    return reciprocal_rank_fusion([c for c, _ in used], limit=spec.candidates, ranking_constant_k=spec.rrf_k,
                                   weights=[w for _, w in used])
 
 
@@ -70,7 +73,7 @@ def main() -> None:
     from eval.runner import _MemoQuery, corpus_collection, prepare_corpus
     from rag import vntext
     from rag.embedders import get_embedder
-    from rag.retrieve import channel_weights
+    from rag.fusion import FusionSpec
     from rag.settings import Settings, apply_process_env
     from rag.store import Store
 
@@ -100,11 +103,10 @@ def main() -> None:
                        for v in itertools.product(grid_common["rrf_k"], grid_common["weight_dense"], fvals)]
             configs.append({"fusion": "dbsf"})
             for cfg in configs:
-                st = base.model_copy(update=cfg)
-                w = list(channel_weights(st, variant == "unaccented").values())  # dense, lex, fold
+                spec = FusionSpec.from_settings(base.model_copy(update=cfg), variant == "unaccented")
                 mrr = h1 = h5 = 0.0
                 for chans, g in zip(per_q, gold):
-                    ranked = dedup(str(p.payload["doc_id"]) for p in fuse(chans, st, w))
+                    ranked = dedup(str(p.payload["doc_id"]) for p in fuse(chans, spec))
                     mrr += mrr_at(ranked, g, 10)
                     h1 += hit_at(ranked, g, 1)
                     h5 += hit_at(ranked, g, 5)

@@ -26,6 +26,7 @@ import numpy as np
 
 from rag import vntext
 from rag.embedders import Embedder
+from rag.fusion import FusionSpec
 from rag.store import Store
 
 NAMES = ("bm25", "dense", "llamaindex")
@@ -73,7 +74,8 @@ class DenseBaseline:
 
     def rank(self, question: str, k: int) -> list[str]:
         q = vntext.display(question).strip()
-        hits = self.store.search(self.embedder.embed_query(q), {}, limit=max(CHUNK_DEPTH, 3 * k))
+        dense_only = FusionSpec.from_settings(self.store.settings).replace(weights={"dense": 1.0})
+        hits = self.store.search(self.embedder.embed_query(q), {}, fusion=dense_only, limit=max(CHUNK_DEPTH, 3 * k))
         return _dedup_docs([h.doc_id for h in hits], k)
 
 

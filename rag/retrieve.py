@@ -7,6 +7,7 @@ question then drives the dense and accented channels as usual.
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -17,16 +18,15 @@ from qdrant_client import models
 
 from rag import lexical, vntext
 from rag.embedders import Embedder
+from rag.fusion import FusionSpec
 from rag.gazetteer import find_provinces
 from rag.models import Hit
 from rag.rerank import get_reranker
 from rag.settings import Settings
 from rag.store import Filters, Store
 
+NODE_METADATA = ("doc_id", "title", "published", "province", "url", "source_name")
 YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
-# fused-score bonus for a chunk of the province/year the question names: enough to break ties
-# between similar passages, far below what separates a relevant passage from an unrelated one
-BOOST = 0.01
 
 
 @dataclass
@@ -70,7 +70,7 @@ def restore_diacritics(query: str, texts: list[str]) -> str:
     return " ".join(out)
 
 
-def diversify(hits: list[Hit], k: int, per_doc: int = 2, dup_threshold: float = 0.8) -> list[Hit]:
+def diversify(hits: list[Hit], k: int, *, per_doc: int, dup_threshold: float) -> list[Hit]:
     """Top-k with near-duplicate chunks merged and at most `per_doc` chunks per article in the
     first pass, so a list question sees every article that answers it."""
     kept: list[Hit] = []
@@ -88,26 +88,27 @@ def diversify(hits: list[Hit], k: int, per_doc: int = 2, dup_threshold: float = 
     return (first + rest)[:k]
 
 
-def channel_weights(settings: Settings, unaccented: bool) -> dict[str, float]:
-    """RRF weights of the dense and BM25 channels; the folded channel counts more for a question
-    typed without diacritics."""
-    return {"dense": settings.weight_dense, "lex": settings.weight_lex,
-            "fold": settings.weight_fold_unaccented if unaccented else settings.weight_fold}
-
-
-def restore_query(store: Store, q: str, limit: int = 30, filters: Filters | None = None,
+def restore_query(store: Store, q: str, fusion: FusionSpec, filters: Filters | None = None,
                   boost: list[models.Condition] | None = None) -> str:
     """An unaccented question with its diacritics restored: folded BM25 alone finds passages,
     their words give the accents back. Returns `q` unchanged when nothing could be restored."""
-    first = store.search(None, {"fold": lexical.query_vector(q, "fold")}, limit=limit,
-                         filters=filters, boost=boost, boost_weight=BOOST)
+    first = store.search(None, {"fold": lexical.query_vector(q, "fold")}, fusion=fusion.replace(weights={"fold": 1.0}),
+                         filters=filters, boost=boost)
     restored = restore_diacritics(q, [h.text + " " + (h.title or "") for h in first])
     return restored if vntext.has_diacritics(restored) else q
 
 
 class HybridRetriever(BaseRetriever):
     """A LlamaIndex retriever that calls Qdrant directly, so fusion (weighted RRF/DBSF over
-    dense + sparse prefetches, with Qdrant's IDF modifier) happens inside Qdrant."""
+    dense + sparse prefetches, with Qdrant's IDF modifier) happens inside Qdrant.
+
+    `search` is the full interface (filters, per-article diversification, timings); LlamaIndex's
+    `retrieve` gives the same top chunks as NodeWithScore, for use in LlamaIndex pipelines:
+
+        retriever = HybridRetriever(store, embedder, settings)
+        r = retriever.search("Ai là Bí thư Tỉnh ủy Đắk Lắk?", filters=Filters(province="Đắk Lắk"))
+        nodes = retriever.retrieve("Ai là Bí thư Tỉnh ủy Đắk Lắk?")  # same chunks, LlamaIndex nodes
+    """
 
     def __init__(self, store: Store, embedder: Embedder, settings: Settings):
         super().__init__()
@@ -117,34 +118,34 @@ class HybridRetriever(BaseRetriever):
         self.reranker = get_reranker(settings)  # loaded now: a bad model id fails at start, not mid-chat
 
     def search(self, question: str, filters: Filters | None = None, top_k: int | None = None,
-               candidates: int = 30, per_doc: int = 2) -> Retrieval:
-        """`per_doc`: chunks one article may take before every other article has had its turn
-        (1 for list questions, which need as many articles as the top-k can hold)."""
-        import time
-
+               candidates: int | None = None, per_doc: int = 2) -> Retrieval:
+        """`candidates`: fused chunks to take (default settings.candidates); `per_doc`: chunks one
+        article may take before every other article has had its turn (1 for list questions, which
+        need as many articles as the top-k can hold)."""
         t0 = time.perf_counter()
         q = vntext.display(question).strip()
         timings: dict[str, float] = {}
         unaccented = vntext.is_unaccented(q)
+        fusion = FusionSpec.from_settings(self.settings, unaccented)
+        if candidates:
+            fusion = fusion.replace(candidates=candidates)
         boost = self._boosts(q)
         if unaccented:
-            q = restore_query(self.store, q, limit=candidates, filters=filters, boost=boost)
+            q = restore_query(self.store, q, fusion, filters=filters, boost=boost)
             timings["restore"] = (time.perf_counter() - t0) * 1000
         t1 = time.perf_counter()
         dense = self.embedder.embed_query(q)
         timings["embed"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         sparse = {"lex": lexical.query_vector(q, "lex"), "fold": lexical.query_vector(q, "fold")}
-        weights = channel_weights(self.settings, unaccented)
-        hits = self.store.search(dense, sparse, limit=candidates, filters=filters, weights=weights,
-                                 boost=boost, boost_weight=BOOST)
+        hits = self.store.search(dense, sparse, fusion=fusion, filters=filters, boost=boost)
         timings["search"] = (time.perf_counter() - t2) * 1000
         if self.reranker is not None and hits:
             t3 = time.perf_counter()
             n = max(1, self.settings.rerank_candidates)
             hits = self.reranker.rerank(q, hits[:n]) + hits[n:]
             timings["rerank"] = (time.perf_counter() - t3) * 1000
-        hits = diversify(hits, top_k or self.settings.top_k, per_doc=per_doc)
+        hits = diversify(hits, top_k or self.settings.top_k, per_doc=per_doc, dup_threshold=fusion.dedup_overlap)
         timings["total"] = (time.perf_counter() - t0) * 1000
         return Retrieval(query=q, hits=hits, unaccented=unaccented, timings_ms=timings, query_vector=dense)
 
@@ -159,7 +160,8 @@ class HybridRetriever(BaseRetriever):
 
     # LlamaIndex interface -------------------------------------------------------------
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        """What `retrieve(...)` returns: the top_k chunks of `search`, as LlamaIndex nodes whose
+        metadata carries the article fields a citation needs."""
         r = self.search(query_bundle.query_str)
         return [NodeWithScore(node=TextNode(id_=h.chunk_id, text=h.text, metadata={
-            k: v for k, v in h.payload.items() if k in ("doc_id", "title", "published", "province", "url", "source_name")
-        }), score=h.score) for h in r.hits]
+            k: v for k, v in h.payload.items() if k in NODE_METADATA}), score=h.score) for h in r.hits]

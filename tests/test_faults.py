@@ -172,10 +172,11 @@ def test_misbehaving_llm_falls_back_to_extractive_on_time(mode, sample_store, em
 
 
 def test_prompt_leak_detector():
-    from rag.llm import _prompt, leaks_prompt
+    from rag.llm import leaks_prompt
+    from rag.llm.prompt import system_prompt
 
-    assert leaks_prompt("Sure: " + _prompt("answer_vi.txt")[200:500])
-    assert leaks_prompt(_prompt("answer_en.txt")[100:400].upper())
+    assert leaks_prompt("Sure: " + system_prompt("vi")[200:500])
+    assert leaks_prompt(system_prompt("en")[100:400].upper())
     assert not leaks_prompt("Không tìm thấy thông tin này trong các bài viết đã nạp.")
     assert not leaks_prompt("Kế hoạch số 25-KH/BTGTU được ban hành ngày 19/5/2023 [1].")
 

@@ -147,6 +147,7 @@ def test_in_flight_documents_are_invisible_and_repaired(tmp_path, sample_copy, e
     """A crash between writing chunks and finishing a document: it stays invisible, then is redone."""
     from ingest.pipeline import Ingestor
     from rag import lexical
+    from rag.fusion import FusionSpec
     from rag.store import Store
 
     settings = make_settings(tmp_path / "store")
@@ -155,13 +156,13 @@ def test_in_flight_documents_are_invisible_and_repaired(tmp_path, sample_copy, e
         ing = Ingestor(settings, store=store, embedder=embedder)
         q = embedder.embed_query("Điện Biên giảm các cuộc họp")
         sparse = {"lex": lexical.query_vector("Điện Biên giảm các cuộc họp", "lex")}
-        assert "004_094f586c75aaffa2.txt" in {h.doc_id for h in store.search(q, sparse, limit=10)}
+        assert "004_094f586c75aaffa2.txt" in {h.doc_id for h in store.search(q, sparse, fusion=FusionSpec.from_settings(settings), limit=10)}
         # simulate the crash: the document is marked in flight and only half its new chunks land
         store._set_pending(store.pending() | {"004_094f586c75aaffa2.txt"})
-        assert "004_094f586c75aaffa2.txt" not in {h.doc_id for h in store.search(q, sparse, limit=10)}
+        assert "004_094f586c75aaffa2.txt" not in {h.doc_id for h in store.search(q, sparse, fusion=FusionSpec.from_settings(settings), limit=10)}
         assert not [d for d in store.list_documents() if d["doc_id"] == "004_094f586c75aaffa2.txt"][0]["complete"]
     r, docs, n = _ingest(settings, [sample_copy], embedder)
     with Store(settings) as store:
         assert store.pending() == set()
-        assert "004_094f586c75aaffa2.txt" in {h.doc_id for h in store.search(q, sparse, limit=10)}
+        assert "004_094f586c75aaffa2.txt" in {h.doc_id for h in store.search(q, sparse, fusion=FusionSpec.from_settings(settings), limit=10)}
         assert store.count_chunks() == sum(d["n_chunks"] for d in store.list_documents())

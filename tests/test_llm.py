@@ -359,12 +359,12 @@ def test_chat_template_choice(tmp_path):
 
 
 def test_rewrite_output_must_come_from_the_conversation():
-    from rag.llm import _plausible_rewrite
+    from rag.llm import plausible_rewrite
 
     history = [{"role": "user", "content": "Tỉnh Sơn La bổ nhiệm ai làm Trưởng Ban Tuyên giáo?"},
                {"role": "assistant", "content": "Ông Nguyễn Văn An [1]."}]
     q = "Ông ấy nhận nhiệm vụ từ ngày nào?"
-    assert _plausible_rewrite("Ông Nguyễn Văn An nhận nhiệm vụ Trưởng Ban Tuyên giáo Sơn La từ ngày nào?", q, history)
-    assert not _plausible_rewrite("Bạn viết lại câu hỏi, không trả lời câu hỏi.", q, history)  # echoed prompt
-    assert not _plausible_rewrite("Ông An nhận nhiệm vụ ngày 1/8/2024 [1].", q, history)  # an answer
-    assert not _plausible_rewrite("", q, history)
+    assert plausible_rewrite("Ông Nguyễn Văn An nhận nhiệm vụ Trưởng Ban Tuyên giáo Sơn La từ ngày nào?", q, history)
+    assert not plausible_rewrite("Bạn viết lại câu hỏi, không trả lời câu hỏi.", q, history)  # echoed prompt
+    assert not plausible_rewrite("Ông An nhận nhiệm vụ ngày 1/8/2024 [1].", q, history)  # an answer
+    assert not plausible_rewrite("", q, history)

@@ -18,11 +18,14 @@ import numpy as np
 import pytest
 from qdrant_client import models
 
+from rag.fusion import FusionSpec
+from rag.settings import Settings
 from tests.conftest import ROOT, SAMPLE, make_settings
 
 QUESTIONS = [json.loads(line)["question"]
              for line in (ROOT / "eval" / "suites" / "news_vi.jsonl").open(encoding="utf-8")][:12]
 QUESTIONS += ["dien bien giam cac cuoc hop", "tinh nao bo tri truong ban"]  # unaccented path
+FUSION = FusionSpec.from_settings(Settings(data_dir=ROOT / ".hoidap-unused"))  # the default fusion
 
 
 class MemoEmbedder:
@@ -115,40 +118,34 @@ def test_hybrid_search_agrees_with_default_backend(edge_store, sample_store, mem
     (es, edge), (ls, local) = edge_store, sample_store
     # k=20: the tuned small k makes exact score ties frequent, and engines break ties in their own
     # order, which diversification then turns into different picks (equal scores, other chunks)
-    es, ls = (x.model_copy(update={"rrf_k": 20}) for x in (es, ls))
-    saved = edge.settings, local.settings
-    edge.settings, local.settings = es, ls
-    try:
-        r_edge, r_local = HybridRetriever(edge, memo, es), HybridRetriever(local, memo, ls)
-        for q in QUESTIONS:
-            a, b = r_edge.search(q, candidates=20), r_local.search(q, candidates=20)
-            assert a.query == b.query
-            assert _sig(a.hits) == _sig(b.hits), q
-            assert a.hits, q
-    finally:
-        edge.settings, local.settings = saved
+    es, ls = (x.model_copy(update={"rrf_k": 20}) for x in (es, ls))  # the retriever's fusion spec carries it
+    r_edge, r_local = HybridRetriever(edge, memo, es), HybridRetriever(local, memo, ls)
+    for q in QUESTIONS:
+        a, b = r_edge.search(q, candidates=20), r_local.search(q, candidates=20)
+        assert a.query == b.query
+        assert _sig(a.hits) == _sig(b.hits), q
+        assert a.hits, q
 
 
 def test_dbsf_and_boost_agree(edge_store, sample_store, memo):
     from rag import lexical
 
-    (es, edge), (ls, local) = edge_store, sample_store
+    (_, edge), (_, local) = edge_store, sample_store
     q = "Đắk Lắk tổ chức hội nghị"
     dense = memo.embed_query(q)
     sparse = {ch: lexical.query_vector(q, ch) for ch in ("lex", "fold")}
     boost = [models.FieldCondition(key="province", match=models.MatchValue(value="Sơn La"))]
-    a = edge.search(dense, sparse, limit=10, weights={"dense": 1, "lex": 0.7, "fold": 0.3}, boost=boost, boost_weight=5.0)
-    b = local.search(dense, sparse, limit=10, weights={"dense": 1, "lex": 0.7, "fold": 0.3}, boost=boost, boost_weight=5.0)
+    spec = FUSION.replace(weights={"dense": 1, "lex": 0.7, "fold": 0.3}, boost=5.0)
+    a = edge.search(dense, sparse, fusion=spec, limit=10, boost=boost)
+    b = local.search(dense, sparse, fusion=spec, limit=10, boost=boost)
     assert _sig(a) == _sig(b)
     assert a[0].payload["province"] == "Sơn La"  # a large boost really moves the ranking
-    try:
-        for s in (edge, local):
-            s.settings = s.settings.model_copy(update={"fusion": "dbsf"})
-        a, b = (s.search(dense, sparse, limit=10) for s in (edge, local))
-        assert [h.chunk_id for h in a] == [h.chunk_id for h in b]
-        assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-4)
-    finally:
-        edge.settings, local.settings = es, ls
+    dbsf = FUSION.replace(method="dbsf")
+    a, b = (s.search(dense, sparse, fusion=dbsf, limit=10) for s in (edge, local))
+    assert [h.chunk_id for h in a] == [h.chunk_id for h in b]
+    assert np.allclose([h.score for h in a], [h.score for h in b], atol=1e-4)
+    rrf = edge.search(dense, sparse, fusion=FUSION, limit=10)
+    assert [round(h.score, 4) for h in a] != [round(h.score, 4) for h in rrf]  # DBSF really ran
 
 
 @pytest.mark.parametrize("flt", [
@@ -165,11 +162,11 @@ def test_filters_select_the_same_chunks(edge_store, sample_store, memo, flt):
     (_, edge), (_, local) = edge_store, sample_store
     q = "hội nghị cán bộ tỉnh"
     dense, sparse = memo.embed_query(q), {"lex": lexical.query_vector(q, "lex")}
-    a = edge.search(dense, sparse, limit=50, filters=Filters(**flt))
-    b = local.search(dense, sparse, limit=50, filters=Filters(**flt))
+    a = edge.search(dense, sparse, fusion=FUSION, limit=50, filters=Filters(**flt))
+    b = local.search(dense, sparse, fusion=FUSION, limit=50, filters=Filters(**flt))
     assert _sig(a) == _sig(b)
     docs = {d["doc_id"]: d for d in local.list_documents()}
-    everything = {h.doc_id for h in edge.search(dense, sparse, limit=50)}
+    everything = {h.doc_id for h in edge.search(dense, sparse, fusion=FUSION, limit=50)}
     for h in a:  # each hit satisfies the filter ...
         d = docs[h.doc_id]
         if "province" in flt:
@@ -196,8 +193,8 @@ def test_delete_count_reopen_and_lock(tmp_path, sample_copy, memo):
     q = "Điện Biên giảm các cuộc họp"
     dense, sparse = memo.embed_query(q), {"lex": lexical.query_vector(q, "lex")}
     with Store(settings) as store:
-        before = _sig(store.search(dense, sparse, limit=10))
-        assert gone in {h.doc_id for h in store.search(dense, sparse, limit=10)}
+        before = _sig(store.search(dense, sparse, fusion=FUSION, limit=10))
+        assert gone in {h.doc_id for h in store.search(dense, sparse, fusion=FUSION, limit=10)}
         with pytest.raises(StoreError, match="in use"):
             Store(settings)  # one process per Edge store, with a message saying what to do
         with pytest.raises(StoreError, match="embedder"):
@@ -205,14 +202,14 @@ def test_delete_count_reopen_and_lock(tmp_path, sample_copy, memo):
         assert store.delete_documents([gone]) == 1
         assert store.count_chunks() == n - n_gone
         assert store.get_document(gone) is None
-        assert gone not in {h.doc_id for h in store.search(dense, sparse, limit=50)}
+        assert gone not in {h.doc_id for h in store.search(dense, sparse, fusion=FUSION, limit=50)}
     with Store(settings) as store:  # reopened from disk: the delete persisted
         assert store.count_chunks() == n - n_gone
         assert gone not in {d["doc_id"] for d in store.list_documents()}
     r, docs2, n2 = _ingest(settings, [sample_copy], memo)  # re-ingest restores it
     assert r.stored == [gone] and n2 == n
     with Store(settings) as store:
-        assert _sig(store.search(dense, sparse, limit=10)) == before
+        assert _sig(store.search(dense, sparse, fusion=FUSION, limit=10)) == before
 
 
 def test_resume_after_a_crash_mid_write(tmp_path, sample_copy, memo):
@@ -248,7 +245,7 @@ def test_resume_after_a_crash_mid_write(tmp_path, sample_copy, memo):
     with Store(settings) as store:
         assert store.pending() == {victim}  # the in-flight marker survived the crash (WAL)
         assert store.count_chunks() == n + 1  # and so did the half-written chunk
-        assert victim not in {h.doc_id for h in store.search(dense, sparse, limit=50)}
+        assert victim not in {h.doc_id for h in store.search(dense, sparse, fusion=FUSION, limit=50)}
         assert not next(d for d in store.list_documents() if d["doc_id"] == victim)["complete"]
     report, docs2, n2 = _ingest(settings, [sample_copy], memo)
     assert report.ok and n2 == n
@@ -256,7 +253,7 @@ def test_resume_after_a_crash_mid_write(tmp_path, sample_copy, memo):
     assert strip(docs2) == strip(docs)
     with Store(settings) as store:
         assert store.pending() == set()
-        assert victim in {h.doc_id for h in store.search(dense, sparse, limit=10)}
+        assert victim in {h.doc_id for h in store.search(dense, sparse, fusion=FUSION, limit=10)}
 
 
 def test_optimize_builds_an_hnsw_index_with_high_recall(tmp_path):
