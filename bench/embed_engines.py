@@ -32,7 +32,7 @@ from bench.common import REPORTS, ROOT, SHARED, md_table, pct, write_report
 
 def _load(corpus: str, n: int, tmp: Path):
     from ingest.pipeline import Ingestor
-    from ingest.read import ReadFailure, iter_items
+    from ingest.readers import ReadFailure, iter_items
     from rag.embedders import get_embedder
     from rag.settings import Settings
 

@@ -21,72 +21,15 @@ from typing import Any
 
 import numpy as np
 
+from rag import vntext
 from rag.spans import answer_type as _answer_type
-
-try:
-    from rag.vntext import normalize as _vn_normalize
-except ImportError:  # rag/vntext.py is written in parallel; eval must not break without it
-    _vn_normalize = None
 
 # ---------------------------------------------------------------- text normalization
 
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # grave, acute, tilde, hook, dot below
-_SHAPED = frozenset("\u0302\u0306\u031b")  # circumflex, breve, horn: these vowels take the tone
-_VOWELS = frozenset("aeiouyAEIOUY")
-_WORD = re.compile(r"\w+")
-
-
-def _place_tone(m: re.Match) -> str:
-    """Fallback tone placement for one syllable, "old style" (hòa, thủy, khỏe — the majority
-    spelling in news text): a shaped vowel (â ă ê ô ơ ư) takes the tone; else the last vowel
-    when a consonant follows or the middle one of three; else the first of two.
-    Words that do not look like one Vietnamese syllable are left alone."""
-    word = m.group()
-    nfd = unicodedata.normalize("NFD", word)
-    tones = [c for c in nfd if c in _TONES]
-    if len(tones) != 1:
-        return word
-    # letters with their shape marks: [[base, marks...], ...]
-    letters: list[list[str]] = []
-    for c in nfd:
-        if c in _TONES:
-            continue
-        if unicodedata.combining(c) and letters:
-            letters[-1].append(c)
-        else:
-            letters.append([c])
-    vowel = [ch[0] in _VOWELS for ch in letters]
-    runs = [i for i in range(len(letters)) if vowel[i] and (i == 0 or not vowel[i - 1])]
-    if len(runs) != 1:
-        return word  # e.g. "café": not a Vietnamese syllable
-    start = runs[0]
-    end = start
-    while end < len(letters) and vowel[end]:
-        end += 1
-    prev = letters[start - 1][0].lower() if start else ""
-    first = letters[start][0].lower()
-    if end - start > 1 and ((prev == "q" and first == "u") or (prev == "g" and first == "i")):
-        start += 1  # the u of "qu" and the i of "gi" belong to the consonant
-    cluster = list(range(start, end))
-    shaped = [i for i in cluster if _SHAPED.intersection(letters[i][1:])]
-    if shaped:
-        pos = shaped[-1]
-    elif len(cluster) == 1 or end < len(letters):
-        pos = cluster[-1]
-    elif len(cluster) == 3:
-        pos = cluster[1]
-    else:
-        pos = cluster[0]
-    letters[pos].append(tones[0])
-    return unicodedata.normalize("NFC", "".join("".join(ch) for ch in letters))
-
 
 def vn_normalize(text: str) -> str:
-    """NFC + one tone-mark convention (rag.vntext.normalize when available)."""
-    text = unicodedata.normalize("NFC", text)
-    if _vn_normalize is not None:
-        return _vn_normalize(text)
-    return _WORD.sub(_place_tone, text)
+    """NFC + one tone-mark convention (the index form of rag.vntext)."""
+    return vntext.normalize(text)
 
 
 def _collapse_ws(text: str) -> str:

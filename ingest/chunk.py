@@ -4,6 +4,14 @@ Chunks are runs of whole sentences up to `max_tokens`; the next chunk starts wit
 sentences of the previous one worth at most `overlap` tokens. A sentence longer than a whole
 chunk is cut at spaces (never inside a syllable). Offsets point into `Article.text`, so a
 citation can always be located in the article a user opens.
+
+The pipeline's fourth step (read → clean → metadata → chunk → write):
+
+    >>> from ingest.chunk import chunk_article
+    >>> from rag.models import Article
+    >>> art = Article(doc_id="a", source="a.txt", text="Câu một dài. Câu hai. Câu ba.", content_hash="h")
+    >>> [c.text for c in chunk_article(art, count=lambda s: len(s.split()), max_tokens=4, overlap=0)]
+    ['Câu một dài.', 'Câu hai. Câu ba.']
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Remove web boilerplate from saved article text, keep the article's own words.
+r"""Remove web boilerplate from saved article text, keep the article's own words.
 
 General rules only (no per-site or per-file fixes): a line is dropped when the WHOLE short line
 is page furniture — share/font-size/print controls, visitor counters, rating prompts, login
@@ -7,30 +7,28 @@ breadcrumbs, copyright lines — and a related-links block at the end of the pag
 with its heading. Sentences that merely contain those words are kept. A paragraph repeated
 right after itself (photo captions saved twice) is kept once. Output: NFC, one paragraph per
 line, paragraphs separated by one blank line, no leading/trailing spaces.
+
+The pipeline's second step (read → clean → metadata → chunk → write):
+
+    >>> from ingest.clean import clean_text
+    >>> clean_text("Tin liên quan\nHòa Bình mưa lớn.\nChia sẻ bài viết lên facebook")
+    'Hòa Bình mưa lớn.'
 """
 from __future__ import annotations
 
 import re
-import unicodedata
+from dataclasses import replace
 
-__all__ = ["clean_text", "is_boilerplate_line", "removed_lines"]
+from ingest.readers.items import RawItem
+from rag.vntext import display
 
-try:
-    from rag.vntext import display as _display
-except Exception:  # pragma: no cover - the shared helper is written in parallel
-    _display = None
+__all__ = ["clean_item", "clean_text", "is_boilerplate_line", "removed_lines"]
 
-_ZW = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v\f]")
 
 
 def _display_text(text: str) -> str:
-    if _display is not None:
-        text = _display(text)
-    else:
-        text = _ZW.sub("", text)
-        text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    return _SPACES.sub(" ", text)
+    return _SPACES.sub(" ", display(text))
 
 
 # literal entities left in text by careless exports ("sức khỏe:&nbspviệc đi khám")
@@ -272,3 +270,8 @@ def removed_lines(text: str) -> list[str]:
     removed: list[str] = []
     _clean_lines(_split_lines(text), removed)
     return removed
+
+
+def clean_item(item: RawItem) -> RawItem:
+    """The same item with its text cleaned (a new object: the read item is left as it was)."""
+    return replace(item, text=clean_text(item.text))

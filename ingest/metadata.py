@@ -1,6 +1,14 @@
-"""Article metadata from a cleaned page: title, date, url, source, author, category, provinces.
+r"""Article metadata from a cleaned page: title, date, url, source, author, category, provinces.
 
-``build_article(item)`` cleans the text, reads the header zone (page date, section name, the
+    >>> from ingest.clean import clean_item
+    >>> from ingest.metadata import build_article
+    >>> from ingest.readers import RawItem
+    >>> a = build_article(clean_item(RawItem("a.txt", "a.txt", "txt",
+    ...     "Quảng Ninh tổng kết năm 2023 với nhiều kết quả\nThứ Năm, 23/5/2024 10:30\nNội dung…")))
+    >>> a.title, a.published
+    ('Quảng Ninh tổng kết năm 2023 với nhiều kết quả', '2024-05-23T10:30')
+
+``build_article(item)`` takes the cleaned text (``clean.clean_item``, the step before), reads the header zone (page date, section name, the
 article's own date line, the headline) and the tail (byline, role line, "Nguồn …: url",
 "Theo …"), moves those to metadata and keeps the body as ``Article.text``. JSONL/HTML fields
 win whenever they are present and valid. Headlines keep their own final punctuation.
@@ -22,140 +30,22 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
 from difflib import SequenceMatcher
 from urllib.parse import unquote, urlparse
 
-from ingest.clean import clean_text
-from ingest.read import RawItem
+from ingest.dates import body_dateline, date_from_url, parse_date, parse_date_line
+from ingest.readers import RawItem
 from rag import vntext
 from rag.gazetteer import find_provinces, provinces_and_main
 from rag.models import Article
 
-__all__ = ["build_article", "parse_date", "parse_date_line", "date_from_url", "content_hash", "text_hash"]
+__all__ = ["build_article", "content_hash", "text_hash"]
+
+_I = re.IGNORECASE
+
 
 def _fold(s: str) -> str:
     return vntext.fold(s).lower()
-
-
-# ---------------------------------------------------------------------------------------------
-# dates
-
-_I = re.IGNORECASE
-_WEEKDAY = r"(?:thứ\s*(?:hai|ba|tư|năm|sáu|bảy|bẩy|[2-7])|chủ\s*nhật|cn|t[2-7])"
-_DMY = r"(?<!\d)(?P<d>\d{1,2})\s*[/.\-]\s*(?P<m>\d{1,2})\s*[/.\-]\s*(?P<y>(?:19|20)\d{2})(?!\d)"
-_YMD = r"(?<!\d)(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"
-_TIME = (r"(?<![\d/.])(?P<H>[01]?\d|2[0-3])\s*(?::|h|giờ)\s*(?P<M>[0-5]?\d)?(?::[0-5]\d)?(?!\d)\s*'?\s*"
-         r"(?P<ampm>AM|PM|SA|CH)?(?![^\W\d_])")
-_DMY_RE = re.compile(_DMY)
-_YMD_RE = re.compile(_YMD)
-_TIME_RE = re.compile(_TIME, _I)
-_DATE_FILLER = re.compile(
-    r"\(?\s*(?:GMT|UTC)\s*[+-]?\s*\d{0,2}(?::?\d{2})?\s*\)?|" + _WEEKDAY + r"|"
-    r"cập nhật(?: lúc| ngày)?|ngày đăng|đăng(?: lúc| ngày| tải)?|thời gian(?: đăng)?|ngày|lúc|giờ|"
-    r"xuất bản|published|updated|posted|on|at|am|pm|sa|ch|\bvn\b", _I)
-
-
-def _iso(y: int, m: int, d: int, hh: int | None = None, mm: int | None = None) -> str | None:
-    try:
-        dt = datetime(y, m, d)
-    except ValueError:
-        return None
-    if not 1990 <= y <= datetime.now().year + 1:
-        return None
-    if hh is None:
-        return dt.strftime("%Y-%m-%d")
-    if not (0 <= hh <= 23 and 0 <= (mm or 0) <= 59):
-        return dt.strftime("%Y-%m-%d")
-    return f"{dt:%Y-%m-%d}T{hh:02d}:{(mm or 0):02d}"
-
-
-def parse_date_line(line: str) -> tuple[str, bool] | None:
-    """(ISO date, has_time) when the line is nothing but a date/time stamp, else None.
-
-    "Thứ Tư, 10/8/2022 6:0'(GMT+7)" -> ("2022-08-10T06:00", True); "09-12-2023 13:15";
-    "Chủ Nhật, 14/4/2024" -> ("2024-04-14", False); "Cập nhật: 10:30 | 05/03/2021".
-    """
-    s = line.strip()
-    if not s or len(s) > 80:
-        return None
-    m = _DMY_RE.search(s) or _YMD_RE.search(s)
-    if m is None:
-        return None
-    y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
-    rest = s[:m.start()] + " " + s[m.end():]
-    hh = mm = None
-    t = _TIME_RE.search(rest)
-    if t is not None and (t.group("M") is not None or re.search(r"h|giờ", t.group(0), _I)):
-        hh, mm = int(t.group("H")), int(t.group("M") or 0)
-        if (t.group("ampm") or "").upper() in ("PM", "CH") and hh < 12:
-            hh += 12
-        rest = rest[:t.start()] + " " + rest[t.end():]
-    rest = _DATE_FILLER.sub(" ", rest)
-    if re.search(r"[^\W_]", rest):  # words left: a sentence that contains a date, not a stamp
-        return None
-    iso = _iso(y, mo, d, hh, mm)
-    return (iso, hh is not None) if iso else None
-
-
-def parse_date(value) -> str | None:
-    """A date field (ISO, "10/08/2022", datetime...) -> ISO "YYYY-MM-DD[THH:MM]" (Vietnam time)."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and 1e8 < value < 1e11:  # unix seconds
-        dt = datetime.fromtimestamp(value, tz=timezone(timedelta(hours=7)))
-        return _iso(dt.year, dt.month, dt.day, dt.hour, dt.minute)
-    s = str(value).strip()
-    if not s:
-        return None
-    m = re.match(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?\s*"
-                 r"(Z|[+-]\d{2}:?\d{2})?)?$", s)
-    if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if m.group(4) is None:
-            return _iso(y, mo, d)
-        hh, mi = int(m.group(4)), int(m.group(5))
-        tz = m.group(6)
-        if tz:
-            try:
-                off = timedelta(0) if tz == "Z" else \
-                    (1 if tz[0] == "+" else -1) * timedelta(hours=int(tz[1:3]), minutes=int(tz[-2:]))
-                dt = datetime(y, mo, d, hh, mi, tzinfo=timezone(off)).astimezone(timezone(timedelta(hours=7)))
-                return _iso(dt.year, dt.month, dt.day, dt.hour, dt.minute)
-            except ValueError:
-                return None
-        return _iso(y, mo, d, hh, mi)
-    m = re.match(r"^(\d{4})(\d{2})(\d{2})$", s)
-    if m:
-        return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    got = parse_date_line(s)
-    return got[0] if got else None
-
-
-def date_from_url(url: str | None) -> str | None:
-    """Dates that sites put in URLs: "...-20201001163534963.htm", "/2020/10/01/", "-2020-10-01"."""
-    if not url:
-        return None
-    path = urlparse(url).path
-    m = re.search(r"(?<!\d)((?:19|20)\d{2})(\d{2})(\d{2})(\d{2})?(\d{2})?\d*\.(?:s?html?|aspx?|php|vn)$", path)
-    if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if m.group(5) is not None:
-            iso = _iso(y, mo, d, int(m.group(4)), int(m.group(5)))
-            if iso:
-                return iso
-        return _iso(y, mo, d)
-    m = re.search(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?:/|$)", path) or \
-        re.search(r"(?<!\d)((?:19|20)\d{2})-(\d{2})-(\d{2})(?!\d)", path)
-    if m:
-        return _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    return None
-
-
-# "Sáng ngày 08/12/2023, ..." at the very start of the body: the article's own dateline
-_BODY_DATELINE = re.compile(
-    r"^(?:\((?:[^()]{1,30})\)\s*[-–—]?\s*)?(?:(?:sáng|chiều|tối|trưa|đêm|rạng sáng|khuya|cuối|đầu)\s+)?"
-    r"(?:(?:hôm\s+)?nay\s*\(?\s*)?ngày\s+(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*((?:19|20)\d{2})(?!\d)", _I)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -496,11 +386,46 @@ def _inline_tail(last: str) -> tuple[str, str | None, str | None]:
     return s.rstrip(), author, source
 
 
-def build_article(item: RawItem) -> Article:
-    fields = dict(item.fields or {})
-    cleaned = clean_text(item.text)
-    paras = [p for p in cleaned.split("\n\n") if p.strip()]
+def _published(fields: dict, header_date: str | None, body: list[str], url: str | None) -> str | None:
+    """field > the article's date line > a dateline opening the body > a date in the URL."""
+    published = parse_date(fields.get("date")) if fields.get("date") is not None else None
+    published = published or header_date
+    for p in body[:2]:
+        if published:
+            break
+        published = body_dateline(p)
+    return published or date_from_url(url)
 
+
+def _site_and_category(paras: list[str], sections: list[int], category: str | None) -> tuple[str | None, str | None]:
+    """Lines above the headline: an organisation's name is the site, anything else the section."""
+    site_name = None
+    for i in sections:
+        s = paras[i]
+        if _is_name_line(s) and _ORG_NAME.match(s):
+            site_name = site_name or s
+        else:
+            category = category or s
+    return site_name, category
+
+
+def _main_province(text: str, title: str | None, source_name: str | None,
+                   site_name: str | None) -> tuple[list[str], str | None]:
+    provinces, province = provinces_and_main(text, title)
+    if province is None and source_name:
+        src_prov = find_provinces(source_name)
+        if src_prov and src_prov[0] in provinces:
+            province = src_prov[0]
+    if province is None and len(provinces) == 1 and site_name:
+        province = provinces[0]
+    return provinces, province
+
+
+def build_article(item: RawItem) -> Article:
+    """An ``Article`` from an item whose text ``clean.clean_item`` has cleaned (paragraphs
+    separated by blank lines): headline, dates, byline and source lines move to metadata."""
+    fields = dict(item.fields or {})
+    paras = [p for p in item.text.split("\n\n") if p.strip()]
     f_title = _field(fields, "title")
     f_url = _field(fields, "url")
     if f_url and not re.match(r"https?://", f_url):
@@ -510,70 +435,29 @@ def build_article(item: RawItem) -> Article:
     n_tail, author, t_source, t_url = _tail(paras)
     body_end = len(paras) - n_tail
     url = f_url or t_url
-    slug = _slug_tokens(url)
-
-    dates, d_idx, title_idx, _how, sections = _analyse_header(paras[:body_end], slug, f_title)
+    dates, d_idx, title_idx, _how, sections = _analyse_header(paras[:body_end], _slug_tokens(url), f_title)
     title = f_title or (paras[title_idx] if title_idx is not None else None)
-
-    # published: field > article date line > dateline at the start of the body > URL
-    published = parse_date(fields.get("date")) if fields.get("date") is not None else None
-    if published is None and d_idx is not None:
-        published = dates[d_idx][0]
     drop = set(dates) | ({title_idx} if title_idx is not None else set()) | set(sections)
     body = [p for i, p in enumerate(paras[:body_end]) if i not in drop]
-    if published is None:
-        for p in body[:2]:
-            m = _BODY_DATELINE.match(p)
-            if m:
-                published = _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-                if published:
-                    break
-    if published is None:
-        published = date_from_url(url)
+    published = _published(fields, dates[d_idx][0] if d_idx is not None else None, body, url)
 
     # a byline glued to the last paragraph (single-paragraph bodies from aggregators)
     if author is None and body:
         last, a2, s2 = _inline_tail(body[-1])
         if a2 or s2:
-            author = author or a2
-            t_source = t_source or s2
+            author, t_source = a2, t_source or s2
             body[-1] = last
             if not body[-1].strip():
                 body.pop()
 
-    category = _field(fields, "category")
-    site_name = None
-    for i in sections:
-        s = paras[i]
-        if _is_name_line(s) and _ORG_NAME.match(s):
-            site_name = site_name or s
-        else:
-            category = category or s
+    site_name, category = _site_and_category(paras, sections, _field(fields, "category"))
     # the publication of the URL first (the "Nguồn X: url" line names it), then "Theo X"/"Nguồn X"
     url_source = t_source if (t_source and t_url and url == t_url) else _known_site(url)
     source_name = _field(fields, "source") or url_source or t_source or site_name or _domain_name(url)
-    author = _field(fields, "author") or author
-
     text = "\n\n".join(body)
-    provinces, province = provinces_and_main(text, title)
-    if province is None and source_name:
-        src_prov = find_provinces(source_name)
-        if src_prov and src_prov[0] in provinces:
-            province = src_prov[0]
-    if province is None and len(provinces) == 1 and site_name:
-        province = provinces[0]
-    return Article(
-        doc_id=item.doc_id,
-        source=item.source,
-        text=text,
-        content_hash=content_hash(text, title, published, url),
-        text_hash=text_hash(text),
-        title=title,
-        published=published,
-        url=url,
-        source_name=source_name,
-        author=author,
-        category=category,
-        provinces=provinces,
-        province=province,
-    )
+    provinces, province = _main_province(text, title, source_name, site_name)
+    return Article(doc_id=item.doc_id, source=item.source, text=text,
+                   content_hash=content_hash(text, title, published, url), text_hash=text_hash(text),
+                   title=title, published=published, url=url, source_name=source_name,
+                   author=_field(fields, "author") or author, category=category,
+                   provinces=provinces, province=province)

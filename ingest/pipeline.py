@@ -1,4 +1,10 @@
-"""Ingest: read → clean + metadata → chunk → embed (dense + sparse) → write, with progress.
+"""Ingest: read → clean → metadata → chunk → embed (dense + sparse) → write, with progress.
+
+    >>> from ingest.pipeline import Ingestor
+    >>> from rag.settings import Settings
+    >>> report = Ingestor(Settings()).run(["data/sample"])  # doctest: +SKIP
+    >>> print(report.summary())  # doctest: +SKIP
+    stored 5, unchanged 0, failed 0 — 21 chunks in 9.8s
 
 Idempotent and resumable: an article whose content hash is already stored (and not in flight)
 is skipped, a changed one replaces its old chunks, and an interrupted run simply re-runs: whole
@@ -14,8 +20,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from ingest.chunk import chunk_article
+from ingest.clean import clean_item
 from ingest.metadata import build_article
-from ingest.read import ReadFailure, RawItem, iter_items
+from ingest.readers import ReadFailure, RawItem, iter_items
 from rag import lexical
 from rag.embedders import Embedder, get_embedder
 from rag.models import Article, Chunk
@@ -129,7 +136,7 @@ class Ingestor:
         self.store.ensure(self.embedder.id, self.embedder.dim)
 
     def prepare(self, item: RawItem) -> tuple[Article, list[Chunk]]:
-        article = build_article(item)
+        article = build_article(clean_item(item))
         article.source = _absolute_source(article.source)
         if not article.text.strip():
             raise ValueError("no article text left after cleaning")

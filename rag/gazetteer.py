@@ -21,8 +21,9 @@ the President ("tư tưởng Hồ Chí Minh").
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
+
+from rag import vntext
 
 __all__ = [
     "ALL_PROVINCES",
@@ -185,38 +186,14 @@ _KIN_WORDS = {"anh", "chị", "em", "ông", "bà", "cô", "chú", "bác", "cậu
 # --------------------------------------------------------------------------------------------
 # text forms
 
-try:  # the shared Vietnamese text helpers (written in parallel); local fallbacks otherwise
-    from rag import vntext as _vntext  # type: ignore
-except Exception:  # pragma: no cover - depends on the other module being present
-    _vntext = None
-
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_OLD_STYLE = re.compile(r"(?<![qQ])([oOuU])([aAeEyY])([\u0300\u0301\u0303\u0309\u0323])(?![^\W\d_])")
-
-
-def _tone_key(s: str) -> str:
-    """NFC text with one tone-mark placement: 'hoà' -> 'hòa', 'thuỷ' -> 'thủy' (open syllables)."""
-    s = unicodedata.normalize("NFD", s)
-    s = _OLD_STYLE.sub(lambda m: m.group(1) + m.group(3) + m.group(2), s)
-    return unicodedata.normalize("NFC", s)
-
-
 def _norm(s: str) -> str:
-    """Cleaned, tone-normalised form used for matching (same length semantics not required)."""
-    if _vntext is not None:
-        try:
-            return _vntext.normalize(s)
-        except Exception:  # pragma: no cover
-            pass
-    s = unicodedata.normalize("NFC", s).translate(_ZERO_WIDTH).replace("\u00a0", " ")
-    return _tone_key(s)
+    """Cleaned, tone-normalised form used for matching (same length as the display form)."""
+    return vntext.normalize(s)
 
 
 def _fold(s: str) -> str:
     """Strip diacritics, đ -> d, lower case."""
-    s = unicodedata.normalize("NFD", s.replace("đ", "d").replace("Đ", "D"))
-    s = "".join(c for c in s if unicodedata.category(c) != "Mn")
-    return unicodedata.normalize("NFC", s).lower()
+    return vntext.fold(s).lower()
 
 
 def _key(s: str) -> str:

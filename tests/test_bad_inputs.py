@@ -25,7 +25,7 @@ MB = 1024 * 1024
 
 
 def vni_encode(text: str) -> bytes:
-    """Unicode -> VNI-Windows bytes (the inverse of ingest.read's VNI table, for test input)."""
+    """Unicode -> VNI-Windows bytes (the inverse of ingest.readers.legacy's VNI table, for test input)."""
     tones = {"\u0301": "ù", "\u0300": "ø", "\u0309": "û", "\u0303": "õ", "\u0323": "ï"}
     breve = {"": "ê", "\u0301": "é", "\u0300": "è", "\u0309": "ú", "\u0303": "ü", "\u0323": "ë"}
     circ = {"": "â", "\u0301": "á", "\u0300": "à", "\u0309": "å", "\u0303": "ã", "\u0323": "ä"}
@@ -61,7 +61,7 @@ def vni_encode(text: str) -> bytes:
 
 
 def tcvn3_encode(text: str) -> bytes:
-    from ingest.read import _TCVN3_TABLE
+    from ingest.readers.legacy import TCVN3_TABLE as _TCVN3_TABLE
 
     inv = {v: k for k, v in _TCVN3_TABLE.items() if len(v) == 1 and not unicodedata.combining(v)}
     return bytes(inv[c] if c in inv else ord(c) for c in text)
@@ -273,7 +273,7 @@ def test_bad_input_corpus(sample_store, embedder, tmp_path):
 def test_legacy_tables_against_references():
     """TCVN3 decodes glibc's own TCVN 5712 encoding; VNI round-trips; none is guessed from too
     little text, and English or French text is never "converted"."""
-    from ingest.read import detect_legacy
+    from ingest.readers.legacy import detect_legacy
 
     text = "thành phố hồ chí minh tổ chức lễ hội đường sách tết nguyên đán với nhiều hoạt động đặc sắc"
     ref = _iconv_tcvn(text)
@@ -308,7 +308,7 @@ def test_unreadable_file_as_unprivileged_user(tmp_path):
         (base / "closed").mkdir()
         (base / "closed" / "x.txt").write_text(VN, encoding="utf-8")
         (base / "closed").chmod(0)
-        from ingest.read import iter_items
+        from ingest.readers import iter_items
 
         # a forked child that drops to 'nobody' (the interpreter under /root is not theirs to run)
         rfd, wfd = os.pipe()

@@ -6,16 +6,22 @@ import re
 
 import pytest
 
-from ingest.clean import clean_text, removed_lines
-from ingest.metadata import build_article, date_from_url, parse_date, parse_date_line
-from ingest.read import RawItem, iter_items
+from ingest.clean import clean_item, clean_text, removed_lines
+from ingest.dates import date_from_url, parse_date, parse_date_line
+from ingest.metadata import build_article
+from ingest.readers import RawItem, iter_items
 from tests.conftest import SAMPLE
+
+
+def article_of(item: RawItem):
+    """The pipeline's clean → metadata steps."""
+    return build_article(clean_item(item))
 
 
 @pytest.fixture(scope="module")
 def articles():
     items = list(iter_items([SAMPLE]))
-    return {it.doc_id[:3]: build_article(it) for it in items}
+    return {it.doc_id[:3]: article_of(it) for it in items}
 
 
 EXPECTED = {
@@ -101,7 +107,7 @@ def test_sample_details(articles):
     # the hash is sha256 of the indexed content, stable, and changes with the text
     for a in (a000, a002):
         assert re.fullmatch(r"[0-9a-f]{64}", a.content_hash)
-    again = build_article(next(iter_items([SAMPLE / "000_dcdfc6636e64646c.txt"])))
+    again = article_of(next(iter_items([SAMPLE / "000_dcdfc6636e64646c.txt"])))
     assert again.content_hash == a000.content_hash
     assert a000.content_hash != a002.content_hash
 
@@ -184,7 +190,7 @@ BODY = ("Sáng ngày 08/12/2023, Ủy ban nhân dân tỉnh Quảng Ninh tổ ch
 
 def test_fields_win_and_the_title_line_is_dropped():
     text = f"Quảng Ninh tổng kết năm 2023\n{BODY}\nThu Hà"
-    a = build_article(_item(text, title="Quảng Ninh tổng kết năm 2023", date="2023-12-10",
+    a = article_of(_item(text, title="Quảng Ninh tổng kết năm 2023", date="2023-12-10",
                             url="https://vnexpress.net/quang-ninh-tong-ket-4690000.html", author="Nhóm PV",
                             category="Thời sự", source="VnExpress"))
     assert (a.title, a.published, a.author, a.category, a.source_name) == \
@@ -196,30 +202,30 @@ def test_fields_win_and_the_title_line_is_dropped():
 
 
 def test_body_dateline_url_date_and_a_page_date_that_must_not_win():
-    a = build_article(_item(f"Quảng Ninh tổng kết năm 2023 với nhiều kết quả\n{BODY}"))
+    a = article_of(_item(f"Quảng Ninh tổng kết năm 2023 với nhiều kết quả\n{BODY}"))
     assert a.title == "Quảng Ninh tổng kết năm 2023 với nhiều kết quả" and a.published == "2023-12-08"
-    b = build_article(_item(BODY.replace("Sáng ngày 08/12/2023, ", ""),
+    b = article_of(_item(BODY.replace("Sáng ngày 08/12/2023, ", ""),
                             url="https://dantri.com.vn/xa-hoi/tong-ket-nam-20231210093000123.htm"))
     assert b.published == "2023-12-10T09:30" and b.source_name == "Dân trí"
-    c = build_article(_item("Thứ Năm, 23/5/2024\nTin địa phương\nQuảng Ninh tổng kết năm 2023 thành công\n"
+    c = article_of(_item("Thứ Năm, 23/5/2024\nTin địa phương\nQuảng Ninh tổng kết năm 2023 thành công\n"
                             + BODY.replace("Sáng ngày 08/12/2023, ", "")))
     assert c.published is None and c.title == "Quảng Ninh tổng kết năm 2023 thành công"
     assert c.category == "Tin địa phương" and "23/5/2024" not in c.text
 
 
 def test_inline_byline_and_theo_source_of_aggregated_text():
-    a = build_article(_item("Mẫu xe mới ra mắt tại Hà Nội với giá 1,41 tỷ đồng, kèm nhiều trang bị an toàn "
+    a = article_of(_item("Mẫu xe mới ra mắt tại Hà Nội với giá 1,41 tỷ đồng, kèm nhiều trang bị an toàn "
                             "và tiện nghi cho người dùng trong nước. Hồng Quân"))
     assert a.author == "Hồng Quân" and a.text.endswith("trong nước.") and a.title is None
-    b = build_article(_item(f"{BODY}\nMinh PhươngTheo Reuters"))
+    b = article_of(_item(f"{BODY}\nMinh PhươngTheo Reuters"))
     assert (b.author, b.source_name) == ("Minh Phương", "Reuters") and b.text == BODY
-    c = build_article(_item(f"{BODY} Theo VnExpress"))
+    c = article_of(_item(f"{BODY} Theo VnExpress"))
     assert c.source_name == "VnExpress" and c.text == BODY
-    d = build_article(_item(f"{BODY} Tri Thu (t/h) Theo Đời sống Plus"))
+    d = article_of(_item(f"{BODY} Tri Thu (t/h) Theo Đời sống Plus"))
     assert (d.author, d.source_name, d.text) == ("Tri Thu", "Đời sống Plus", BODY)
-    e = build_article(_item(f"{BODY}\nThái Bình (Tổng hợp)"))
+    e = article_of(_item(f"{BODY}\nThái Bình (Tổng hợp)"))
     assert e.author == "Thái Bình" and "Thái Bình" not in e.provinces  # a byline, not the province
-    f = build_article(_item(f"{BODY}\nHà An\n* Mọi ý kiến đóng góp về giáo dục, độc giả gửi tin, bài về hộp "
+    f = article_of(_item(f"{BODY}\nHà An\n* Mọi ý kiến đóng góp về giáo dục, độc giả gửi tin, bài về hộp "
                             f"thư: giaoduc@dantri.com.vn"))
     assert f.author == "Hà An" and f.text == BODY
 
@@ -232,7 +238,7 @@ def test_html_item_end_to_end(tmp_path):
             "nhà dân bị hư hỏng nặng và giao thông bị chia cắt.</p><p>Huy Thành</p></article></body></html>")
     p = tmp_path / "lu.html"
     p.write_text(page, encoding="utf-8")
-    a = build_article(next(iter_items([p])))
+    a = article_of(next(iter_items([p])))
     assert a.title == "Lũ quét ở Sơn La" and a.published == "2024-07-02T08:30"
     assert a.url == "https://baomau.vn/lu-quet-o-son-la.html" and a.author == "Huy Thành"
     assert a.text.startswith("Mưa lớn gây lũ quét") and "Lũ quét ở Sơn La" not in a.text.split("\n")

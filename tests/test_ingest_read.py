@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.read import DecodeError, RawItem, ReadFailure, decode_bytes, iter_items
+from ingest.readers import DecodeError, RawItem, ReadFailure, decode_bytes, iter_items
 from tests.conftest import SAMPLE
 
 VN = ("Đắk Lắk là một tỉnh ở Tây Nguyên. Người dân Hòa Bình quý trọng nước, thuỷ điện và rừng; "
