@@ -368,3 +368,26 @@ def test_rewrite_output_must_come_from_the_conversation():
     assert not plausible_rewrite("Bạn viết lại câu hỏi, không trả lời câu hỏi.", q, history)  # echoed prompt
     assert not plausible_rewrite("Ông An nhận nhiệm vụ ngày 1/8/2024 [1].", q, history)  # an answer
     assert not plausible_rewrite("", q, history)
+
+
+def test_a_passage_whose_frame_alone_does_not_fit_ends_the_fitting(tmp_path):
+    """A first passage whose title/metadata frame leaves no room for any text: fitting must stop
+    (drop it, or report the window too small), never shrink the cut forever."""
+    import threading
+
+    huge = hit(1, "Tỉnh Sơn La tinh giản 12 biên chế.", title="Tiêu đề rất dài " * 300)
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append(build_messages("Sơn La tinh giản bao nhiêu biên chế?", [huge], None, "vi",
+                                          make(tmp_path, llm_context_tokens=1024)))
+        except LLMUnavailable as e:
+            outcome.append(e)
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    t.join(60)
+    assert outcome, "build_messages did not return"
+    if not isinstance(outcome[0], LLMUnavailable):
+        assert sum(count_tiktoken(m.content) for m in outcome[0]) <= 1024

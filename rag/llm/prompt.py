@@ -115,7 +115,10 @@ def _fit_passages(hits: list[Hit], lg: str, used: int, budget: int) -> tuple[lis
         if room >= MIN_PASSAGE_TOKENS or not blocks:
             cut = truncate_tiktoken(hit.text, max(room, 1))
             while cut and used + count_tiktoken(_passage_block(n, hit, cut, lg)) + 2 > budget:
-                cut = truncate_tiktoken(cut, max(1, count_tiktoken(cut) - 8))  # rare: the cut re-tokenised longer
+                # rare: the cut re-tokenised longer, or not even the passage's frame fits; shrink
+                # until it fits or nothing is left (a 1-token floor would loop forever)
+                left = count_tiktoken(cut) - 8
+                cut = truncate_tiktoken(cut, left) if left > 0 else ""
             if cut.strip():
                 block = _passage_block(n, hit, cut + " …", lg)
                 blocks.append(block)
