@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict,
+                               TomlConfigSettingsSource)
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: prompts/ and data/ live here
 PROMPTS_DIR = ROOT / "prompts"
@@ -72,6 +73,32 @@ class Settings(BaseSettings):
     max_file_mb: float = 20.0
     ingest_batch_chunks: int = Field(64, description="Chunks embedded and written together; an interrupted "
                                      "ingest loses at most one batch of work.")
+
+    max_pdf_pages: int = Field(200, ge=1, description="Longer PDFs are refused with that reason.")
+    ocr: bool = Field(True, description="OCR scanned PDF pages and images with Tesseract (vie) when installed.")
+    ocr_lang: str = Field("vie", description="Tesseract language(s), e.g. 'vie' or 'vie+eng'.")
+
+    # --- fetching web pages, feeds and sitemaps; watching sources ---------
+    fetch_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated hosts or networks (e.g. '127.0.0.1,10.0.0.0/8,"
+        "intranet.local') that may be fetched although they are loopback/private/link-local; nothing else "
+        "of that kind ever is (SSRF).")
+    fetch_user_agent: str = "hoidap/0.1 (question answering over Vietnamese news; honours robots.txt)"
+    fetch_delay_s: float = Field(1.0, ge=0, description="Pause between two requests to one host.")
+    fetch_timeout_s: float = Field(20.0, gt=0, description="Whole time allowed for one page, redirects included.")
+    fetch_max_mb: float = Field(10.0, gt=0, description="Largest page, feed or document fetched.")
+    fetch_retries: int = Field(2, ge=0, description="Retries (with backoff) after a timeout, 429 or 5xx.")
+    fetch_max_items: int = Field(200, ge=1, description="Most articles read from one feed or sitemap.")
+    watch_sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated folders/feeds `hoidap serve` keeps up to date.")
+    watch_every: str = Field("15m", description="How often watched sources are re-read (e.g. 30s, 15m, 2h).")
+
+    @field_validator("fetch_allow_hosts", "watch_sources", mode="before")
+    @classmethod
+    def _comma_list(cls, v):
+        if isinstance(v, str):
+            return [x.strip() for x in v.split(",") if x.strip()]
+        return v
 
     # --- retrieval & answers ----------------------------------------------
     top_k: int = 5

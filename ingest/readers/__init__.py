@@ -21,7 +21,8 @@ from typing import Callable, Iterator
 
 from ingest.readers.decode import DecodeError, decode_bytes
 from ingest.readers.files import walk
-from ingest.readers.html import html_to_text, read_html
+from ingest.readers.html import read_html
+from ingest.readers.html_picker import html_to_text
 from ingest.readers.items import ARTICLE_FIELDS, RawItem, ReadFailure
 from ingest.readers.jsonl import read_jsonl
 from ingest.readers.markdown import read_markdown

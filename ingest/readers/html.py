@@ -1,15 +1,28 @@
-r"""HTML pages: the article's main text (paragraphs) and the metadata the page states
-(title, date, canonical URL, author, site, section).
+r"""HTML pages (saved files and fetched pages): the article's main text and the page's metadata.
 
-    >>> from ingest.readers.html import html_to_text
-    >>> text, fields = html_to_text("<html><head><title>Tin - Báo X</title></head>"
-    ...                             "<body><article><p>Câu một.</p><p>Câu hai.</p></article></body></html>")
-    >>> text, fields["title"]
-    ('Câu một.\n\nCâu hai.', 'Tin')
+Main text is trafilatura's (a maintained boilerplate remover), given a page whose photo
+captions were taken out first, plus the lead: Vietnamese news sites print the lead ("sapo")
+above the body container, where trafilatura does not look, and state it again as the page's
+description; when that description is shown on the page and missing from the text, it is put
+first. When trafilatura finds nothing, the hand-written container picker (``html_picker``)
+answers. Dates: the page's meta tags (with the time), else htmldate. The measurement behind
+this choice is in docs/ingest.md (bench/main_text.py).
+
+    >>> from ingest.readers.html import main_text
+    >>> lead = "Tóm tắt của bài viết, in phía trên phần thân bài."
+    >>> page = (f'<html><head><meta name="description" content="{lead}"></head><body><nav>Trang chủ</nav>'
+    ...         f'<p class="sapo">{lead}</p><article><p>Câu thứ nhất của bài viết khá dài để được giữ lại.</p>'
+    ...         '<figure><img src="a.jpg"><figcaption>Ảnh minh họa</figcaption></figure>'
+    ...         '<p>Câu thứ hai của bài viết cũng đủ dài để được giữ lại.</p></article></body></html>')
+    >>> print(main_text(page)[0])
+    Tóm tắt của bài viết, in phía trên phần thân bài.
+    <BLANKLINE>
+    Câu thứ nhất của bài viết khá dài để được giữ lại.
+    <BLANKLINE>
+    Câu thứ hai của bài viết cũng đủ dài để được giữ lại.
 """
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from pathlib import Path
@@ -17,23 +30,22 @@ from typing import Any, Iterator
 
 from ingest.readers.decode import DecodeError, decode_bytes, finish_text
 from ingest.readers.files import load_text
+from ingest.readers.html_picker import TAG_LIKE, flatten_if_deep, html_to_text, page_fields, parse, picked_text
 from ingest.readers.items import RawItem, ReadFailure
 
-__all__ = ["html_to_text", "html_depth", "read_html", "decode_html"]
+__all__ = ["main_text", "html_to_text", "read_html", "decode_html"]
 
-_DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
-              "svg", "template", "button", "select", "textarea", "input", "object", "embed", "canvas",
-              "video", "audio", "map", "dialog", "menu")
-_BLOCK_TAGS = {"p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
-               "ol", "dl", "dt", "dd", "blockquote", "pre", "figure", "figcaption", "table", "tr",
-               "thead", "tbody", "tfoot", "caption", "address", "hr", "td", "th", "center", "details",
-               "summary", "fieldset", "body", "html"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
-_TAG_LIKE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL)
-_SITE_SUFFIX = re.compile(r"\s+[-|–—:]\s+[^-|–—:]{2,40}$")
+# never article text; a <form> only when small (ASP.NET sites wrap the whole page in one)
+_JUNK_XPATH = ("//script | //style | //noscript | //iframe | //svg | //template | //button | //select | //textarea"
+               " | //input | //object | //embed | //canvas | //video | //audio | //map | //dialog | //menu"
+               " | //form[string-length(normalize-space(.)) < 200]")
+_CAPTION_XPATH = ("//figcaption | //*[contains(translate(@class, 'CAPTION', 'caption'), 'caption')]"
+                  " | //table[.//img][string-length(normalize-space(.)) < 400]")
 
 
 def decode_html(data: bytes, source: str) -> str:
+    """Bytes of a page to text: strictly as any file, else by the page's own <meta charset>."""
     try:
         return decode_bytes(data, source)
     except DecodeError as err:
@@ -47,168 +59,85 @@ def decode_html(data: bytes, source: str) -> str:
             raise err from None
 
 
-def _meta(tree, *selectors: str) -> str | None:
-    for sel in selectors:
-        node = tree.css_first(sel)
-        if node is None:
+def _norm(s: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", s).split()).casefold()
+
+
+def _drop_captions(tree) -> None:
+    """Photo captions (figcaption, *caption* classes, picture tables, and an all-italic line right
+    under an image-only paragraph, as old CMSs write them): not the article's sentences."""
+    for el in tree.xpath(_CAPTION_XPATH):
+        if el.getparent() is not None:
+            el.drop_tree()
+    for p in tree.iter("p"):
+        nxt = p.getnext()
+        if p.find(".//img") is None or p.text_content().strip() or nxt is None or nxt.tag != "p":
             continue
-        val = node.attributes.get("content") or node.attributes.get("href") or \
-            node.attributes.get("datetime") or node.text(deep=True)
-        if val and val.strip():
-            return re.sub(r"\s+", " ", html.unescape(val)).strip()
+        italic = "".join(e.text_content() for e in nxt if e.tag in ("em", "i"))
+        if italic.strip() and _norm(italic) == _norm(nxt.text_content()):
+            nxt.drop_tree()
+
+
+def _trafilatura_text(doc: str, url: str | None) -> str:
+    import lxml.html
+    import trafilatura
+
+    try:
+        tree = lxml.html.fromstring(doc)
+    except Exception:  # lxml refuses empty or odd documents: nothing for trafilatura then
+        return ""
+    for el in tree.xpath(_JUNK_XPATH):
+        if el.getparent() is not None:
+            el.drop_tree()
+    _drop_captions(tree)
+    out = trafilatura.extract(tree, url=url, include_comments=False, include_tables=True, include_images=False,
+                              include_links=False, deduplicate=False)
+    # never let markup through (escaped tags in the source that the parser unescaped)
+    out = TAG_LIKE.sub("", out or "")
+    return "\n\n".join(" ".join(p.split()) for p in out.split("\n") if p.strip())
+
+
+def _lead(tree, description: str | None) -> str | None:
+    """The page's description as shown on the page (the lead above the body), if it is shown."""
+    if not description or len(description) < 40:
+        return None
+    want = _norm(description)
+    body = tree.body
+    for node in body.css("p, h2, div, span, strong, b") if body is not None else []:
+        shown = node.text(deep=True) or ""
+        if want in _norm(shown) and len(shown) <= 1.3 * len(description) + 30:
+            return " ".join(shown.split())
     return None
 
 
-def _paragraphs(node) -> list[str]:
-    """Text of `node` as paragraphs: block elements and <br> break, inline text joins."""
-    paras: list[str] = []
-    buf: list[str] = []
-
-    def flush():
-        s = re.sub(r"[ \t\r\f\v\u00a0]+", " ", "".join(buf)).strip()
-        for line in s.split("\n"):
-            line = line.strip()
-            if line:
-                paras.append(line)
-        buf.clear()
-
-    # an explicit stack, not recursion: a page nested 100,000 elements deep must not raise
-    # RecursionError (lexbor itself parses any depth)
-    stack: list[tuple[Any, bool]] = [(node.iter(include_text=True), False)]
-    while stack:
-        it, block = stack[-1]
-        child = next(it, None)
-        if child is None:
-            stack.pop()
-            if block:
-                flush()
-            continue
-        tag = child.tag
-        if tag == "-text":
-            buf.append(child.text(deep=False) or "")
-        elif tag == "-comment" or tag in _DROP_TAGS:
-            continue
-        elif tag == "br":
-            buf.append("\n")
-        elif tag in _BLOCK_TAGS:
-            flush()
-            stack.append((child.iter(include_text=True), True))
-        else:
-            stack.append((child.iter(include_text=True), False))
-    flush()
-    return paras
+def _lead_first(text: str, lead: str | None) -> str:
+    """The lead as the first paragraph (added when missing, moved up when found lower)."""
+    if not lead:
+        return text
+    key = _norm(lead)
+    paras = [p for p in text.split("\n\n") if _norm(p) != key and not (len(p) < 1.3 * len(lead) and key in _norm(p))]
+    return "\n\n".join([lead] + paras)
 
 
-def _text_len(node) -> int:
-    return len(re.sub(r"\s+", "", node.text(deep=True) or ""))
+def main_text(doc: str, url: str | None = None) -> tuple[str, dict[str, Any]]:
+    """(main text with paragraphs separated by blank lines, page metadata) of an HTML page."""
+    doc = flatten_if_deep(doc)
+    tree = parse(doc)
+    fields = page_fields(tree)
+    description = fields.pop("description", None)
+    text = _trafilatura_text(doc, url)
+    if len(text) < 100:
+        text = picked_text(parse(doc))
+    text = _lead_first(text, _lead(tree, description))
+    if "date" not in fields:
+        from htmldate import find_date
 
-
-def _best_container(body):
-    """<article>/articleBody with the most text, else the element whose <p> children hold most."""
-    best, best_len = None, 0
-    for sel in ("article", "[itemprop=articleBody]", "main", "[role=main]"):
-        for node in body.css(sel):
-            n = _text_len(node)
-            if n > best_len:
-                best, best_len = node, n
-        if best is not None and best_len >= 200:
-            return best
-    scores: dict[int, tuple[int, Any]] = {}
-    for p in body.css("p"):
-        parent = p.parent
-        if parent is None:
-            continue
-        key = parent.mem_id
-        prev = scores.get(key, (0, parent))[0]
-        scores[key] = (prev + _text_len(p), parent)
-    if scores:
-        n, node = max(scores.values(), key=lambda x: x[0])
-        if n >= max(200, best_len):
-            return node
-    return best if best is not None and best_len >= 200 else body
-
-
-# lexbor's tree building is quadratic in nesting depth (100,000 nested <div> took 41 s), so an
-# absurdly deep page is flattened first: generic containers become line breaks, text is kept.
-MAX_HTML_DEPTH = 2000
-_VOID_OR_AUTOCLOSE = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-                      "track", "wbr", "p", "li", "td", "th", "tr", "option", "dt", "dd", "thead", "tbody",
-                      "tfoot", "param", "keygen", "command", "basefont", "frame", "isindex"}
-_ANY_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)\b[^>]*?(/?)>")
-_FLATTEN_RE = re.compile(r"</?(?:div|span|section|article|main|font|blockquote|center|figure|b|i|em|strong|"
-                         r"u|s|small|big|a|abbr|cite|mark|q|code|var|kbd|samp|time|address|details|summary|"
-                         r"ul|ol|dl|table|caption|fieldset|legend|label|picture)\b[^>]*>", re.IGNORECASE)
-
-
-def html_depth(doc: str) -> int:
-    """Deepest nesting of elements that stay open until closed (a linear scan, no parser)."""
-    depth = best = 0
-    for m in _ANY_TAG_RE.finditer(doc):
-        if m.group(3) or m.group(2).lower() in _VOID_OR_AUTOCLOSE:
-            continue
-        depth = max(depth - 1, 0) if m.group(1) else depth + 1
-        best = max(best, depth)
-    return best
-
-
-def _flatten_if_deep(doc: str) -> str:
-    if html_depth(doc) <= MAX_HTML_DEPTH:
-        return doc
-    flat = _FLATTEN_RE.sub("\n", doc)
-    depth = html_depth(flat)
-    if depth > MAX_HTML_DEPTH:
-        raise ValueError(f"HTML nested {depth} levels deep (limit {MAX_HTML_DEPTH}): not a normal page")
-    return flat
-
-
-def html_to_text(doc: str) -> tuple[str, dict[str, Any]]:
-    """Main text of an HTML page (paragraphs separated by blank lines) and metadata hints."""
-    from selectolax.lexbor import LexborHTMLParser
-
-    tree = LexborHTMLParser(_flatten_if_deep(doc))
-    fields: dict[str, Any] = {}
-    page_title = _meta(tree, "title")
-    h1 = _meta(tree, "h1")
-    og_title = _meta(tree, 'meta[property="og:title"]', 'meta[name="twitter:title"]',
-                     'meta[itemprop="headline"]')
-    if og_title or h1 or page_title:
-        title = og_title or h1 or _SITE_SUFFIX.sub("", page_title or "")
-        fields["title"] = title
-    for key, val in (("html_title", page_title), ("h1", h1)):
-        if val:
-            fields[key] = val
-    date = _meta(tree, 'meta[property="article:published_time"]', 'meta[name="pubdate"]',
-                 'meta[name="publishdate"]', 'meta[itemprop="datePublished"]',
-                 'meta[name="date"]', 'meta[property="og:published_time"]',
-                 'meta[name="dc.date"]', 'meta[name="DC.date.issued"]', "time[datetime]")
-    if date:
-        fields["date"] = date
-    url = _meta(tree, 'link[rel="canonical"]', 'meta[property="og:url"]')
-    if url and re.match(r"https?://", url):
-        fields["url"] = url
-    author = _meta(tree, 'meta[name="author"]', 'meta[property="article:author"]',
-                   'meta[name="dc.creator"]')
-    if author and not re.match(r"https?://", author):
-        fields["author"] = author
-    site = _meta(tree, 'meta[property="og:site_name"]', 'meta[name="application-name"]')
-    if site:
-        fields["source"] = site
-    section = _meta(tree, 'meta[property="article:section"]')
-    if section:
-        fields["category"] = section
-    body = tree.body or tree.root
-    if body is None:
-        return "", fields
-    for tag in _DROP_TAGS:
-        for node in body.css(tag):
-            node.decompose()
-    container = _best_container(body)
-    paras = _paragraphs(container)
-    text = "\n\n".join(paras)
-    # never let markup through (e.g. escaped tags in the source that the parser unescaped)
-    text = _TAG_LIKE.sub("", text)
-    text = re.sub(r"[ \t]+", " ", text)
-    text = "\n\n".join(p.strip() for p in text.split("\n\n") if p.strip())
+        try:
+            found = find_date(doc, url=url, original_date=True, extensive_search=False)
+        except Exception:  # htmldate trouble on an odd page: the date lines in the text remain
+            found = None
+        if found:
+            fields["date"] = found
     return unicodedata.normalize("NFC", text), fields
 
 
@@ -219,15 +148,17 @@ def read_html(path: Path, doc_id: str, max_bytes: int) -> Iterator[RawItem | Rea
     if isinstance(text, ReadFailure):
         yield text
         return
+    yield html_item(text, doc_id, src)
+
+
+def html_item(doc: str, doc_id: str, source: str, url: str | None = None, kind: str = "html") -> RawItem | ReadFailure:
+    """An article from a decoded page, or why there is none."""
     try:
-        text, fields = html_to_text(text)
+        text, fields = main_text(doc, url)
     except ValueError as e:
-        yield ReadFailure(src, f"cannot parse HTML: {e}")
-        return
+        return ReadFailure(source, f"cannot parse HTML: {e}")
     except Exception as e:  # pragma: no cover - parser trouble on exotic input
-        yield ReadFailure(src, f"cannot parse HTML: {type(e).__name__}: {e}")
-        return
+        return ReadFailure(source, f"cannot parse HTML: {type(e).__name__}: {e}")
     if not text.strip():
-        yield ReadFailure(src, "no article text found in the HTML page")
-        return
-    yield RawItem(doc_id=doc_id, source=src, kind="html", text=text, fields=fields)
+        return ReadFailure(source, "no article text found in the HTML page")
+    return RawItem(doc_id=doc_id, source=source, kind=kind, text=text, fields=fields)
