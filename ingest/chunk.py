@@ -26,6 +26,8 @@ def header_for(article: Article) -> str:
     """Context the embedder sees before each chunk, so a chunk that never names its province or
     date is still found by them. Kept apart from the chunk text shown to users."""
     parts = [article.title or ""]
+    if article.doc_number and article.doc_number not in (article.title or ""):
+        parts[0] = f"{parts[0]} (số {article.doc_number})".strip()
     meta = " · ".join(p for p in (article.province, (article.published or "")[:10], article.source_name) if p)
     if meta:
         parts.append(meta)

@@ -387,14 +387,16 @@ def _inline_tail(last: str) -> tuple[str, str | None, str | None]:
 
 
 def _published(fields: dict, header_date: str | None, body: list[str], url: str | None) -> str | None:
-    """field > the article's date line > a dateline opening the body > a date in the URL."""
+    """field > the article's date line > a dateline opening the body > a date found in the page
+    by htmldate > a date in the URL."""
     published = parse_date(fields.get("date")) if fields.get("date") is not None else None
     published = published or header_date
     for p in body[:2]:
         if published:
             break
         published = body_dateline(p)
-    return published or date_from_url(url)
+    found = parse_date(fields.get("date_found")) if fields.get("date_found") else None
+    return published or found or date_from_url(url)
 
 
 def _site_and_category(paras: list[str], sections: list[int], category: str | None) -> tuple[str | None, str | None]:
@@ -460,4 +462,5 @@ def build_article(item: RawItem) -> Article:
                    content_hash=content_hash(text, title, published, url), text_hash=text_hash(text),
                    title=title, published=published, url=url, source_name=source_name,
                    author=_field(fields, "author") or author, category=category,
-                   provinces=provinces, province=province)
+                   provinces=provinces, province=province, doc_number=_field(fields, "number"),
+                   ocr=bool(fields.get("ocr")))

@@ -22,7 +22,8 @@ from typing import Callable, Iterable
 from ingest.chunk import chunk_article
 from ingest.clean import clean_item
 from ingest.metadata import build_article
-from ingest.readers import ReadFailure, RawItem, iter_items
+from ingest.readers import RawItem, ReadFailure, ReadNote, reader_for
+from ingest.sources import is_url, iter_sources
 from rag import lexical
 from rag.embedders import Embedder, get_embedder
 from rag.models import Article, Chunk
@@ -37,6 +38,7 @@ class IngestReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (source, reason): skipped, not errors
     pruned: list[str] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (source, text): worth knowing, no failure
     chunks: int = 0
     tokens: int = 0
     seconds: float = 0.0
@@ -57,6 +59,8 @@ class IngestReport:
             lines.append(f"  FAILED {src}: {reason}")
         for src, reason in self.duplicates:
             lines.append(f"  SKIPPED {src}: {reason}")
+        for src, text in self.notes:
+            lines.append(f"  NOTE {src}: {text}")
         if self.interrupted:
             lines.append("  interrupted: run the same command again to resume (finished articles are kept)")
         return "\n".join(lines)
@@ -65,6 +69,7 @@ class IngestReport:
         return {"stored": self.stored, "unchanged": self.unchanged,
                 "failed": [{"source": s, "reason": r} for s, r in self.failed],
                 "duplicates": [{"source": s, "reason": r} for s, r in self.duplicates], "pruned": self.pruned,
+                "notes": [{"source": s, "text": x} for s, x in self.notes],
                 "chunks": self.chunks, "tokens": self.tokens, "seconds": round(self.seconds, 3),
                 "interrupted": self.interrupted}
 
@@ -100,6 +105,8 @@ class _Progress:
 
 
 def _absolute_source(src: str) -> str:
+    if is_url(src):
+        return src
     path, sep, rest = src.partition("#")
     return str(Path(path).resolve()) + sep + rest
 
@@ -109,7 +116,7 @@ def count_items(paths: Iterable[str | Path]) -> int:
     import gzip
 
     n = 0
-    for p in map(Path, paths):
+    for p in (Path(x) for x in paths if not is_url(x)):
         files = [p] if p.is_file() else (f for f in p.rglob("*") if f.is_file()) if p.is_dir() else []
         for f in files:
             name = f.name.lower()
@@ -120,7 +127,7 @@ def count_items(paths: Iterable[str | Path]) -> int:
                         n += sum(1 for line in fh if line.strip())
                 except OSError:
                     n += 1
-            elif name.endswith((".txt", ".md", ".html", ".htm")):
+            elif reader_for(f) is not None:
                 n += 1
     return n
 
@@ -169,12 +176,12 @@ class Ingestor:
         batch.clear()
 
     def run(self, paths: list[str | Path], prune: bool = False, progress: bool = True,
-            on_item: Callable[[str, str, str], None] | None = None) -> IngestReport:
-        """Ingest files/folders. `on_item(source, status, detail)` reports each article (for the UI)."""
+            on_item: Callable[[str, str, str], None] | None = None, since: str | None = None) -> IngestReport:
+        """Ingest files, folders and URLs (pages, feeds, sitemaps; `since`: ISO date for feed and
+        sitemap entries). `on_item(source, status, detail)` reports each article (for the UI)."""
         report = IngestReport()
         t0 = time.perf_counter()
         bar = _Progress(progress)
-        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
         seen: dict[str, str] = {}
         batch: list[tuple[Article, list[Chunk]]] = []
         notify = on_item or (lambda *a: None)
@@ -199,7 +206,11 @@ class Ingestor:
             # the same article saved under two file names is stored once (JSONL records are
             # deliberate data with their own ids: kept as given)
             text_owner = {d["text_hash"]: d["doc_id"] for d in self.store.list_documents() if d.get("text_hash")}
-            for item in iter_items(list(paths), max_bytes=max_bytes):
+            for item in iter_sources(list(paths), self.settings, since=since):
+                if isinstance(item, ReadNote):
+                    report.notes.append((item.source, item.text))
+                    notify(item.source, "note", item.text)
+                    continue
                 if isinstance(item, ReadFailure):
                     skip(item.source, report.failed, "failed", item.reason)
                     continue
@@ -229,7 +240,7 @@ class Ingestor:
                     flush()
             flush()
             if prune:
-                report.pruned = self.prune(paths, keep=set(seen))
+                report.pruned = self.prune([p for p in paths if not is_url(p)], keep=set(seen))
             if report.stored or report.pruned:
                 report.index_seconds = self.store.optimize().get("seconds", 0.0)
         except KeyboardInterrupt:

@@ -55,6 +55,8 @@ class Citation(BaseModel):
     passage: str  # the whole retrieved passage the quote comes from
     start: int  # character offsets of the quote in the article's cleaned text
     end: int
+    doc_number: str | None = None  # an official document's number ("25-KH/BTGTU")
+    ocr: bool = False  # the passage was read from a scan by OCR (words may be misread)
 
     @classmethod
     def from_hit(cls, n: int, hit: Hit, start: int, end: int) -> "Citation":
@@ -64,7 +66,7 @@ class Citation(BaseModel):
         return cls(n=n, doc_id=hit.doc_id, title=p.get("title"), published=p.get("published"),
                    url=p.get("url"), source_name=p.get("source_name"), province=p.get("province"),
                    quote=hit.text[start:end], chunk_id=hit.chunk_id, passage=hit.text,
-                   start=base + start, end=base + end)
+                   start=base + start, end=base + end, doc_number=p.get("doc_number"), ocr=bool(p.get("ocr")))
 
 
 class ShortAnswer(BaseModel):

@@ -22,6 +22,8 @@ class Article:
     provinces: list[str] = field(default_factory=list)  # canonical names, first mention first
     province: str | None = None  # the one the article is about
     text_hash: str | None = None  # of the normalised text alone: the same article under two names
+    doc_number: str | None = None  # an official document's number, e.g. "25-KH/BTGTU"
+    ocr: bool = False  # (some of) the text was read from a scan by OCR: may hold misread words
 
     def meta(self) -> dict[str, Any]:
         d = asdict(self)

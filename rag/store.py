@@ -308,7 +308,8 @@ class Store:
 def _chunk_base_payload(a: Article) -> dict:
     return {"doc_id": a.doc_id, "version": a.content_hash, "title": a.title, "published": a.published,
             "province": a.province, "provinces": a.provinces, "source_name": a.source_name,
-            "url": a.url, "author": a.author, "source": a.source, "category": a.category}
+            "url": a.url, "author": a.author, "source": a.source, "category": a.category,
+            "doc_number": a.doc_number, "ocr": a.ocr}
 
 
 def collection_layout(settings: Settings) -> dict[str, int]:

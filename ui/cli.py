@@ -57,35 +57,50 @@ def cli(ctx: click.Context, data_dir: Path | None, collection: str | None) -> No
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
 @click.option("--prune", is_flag=True, help="Also delete stored articles whose files are gone from PATHS.")
+@click.option("--since", metavar="DATE", help="Feeds and sitemaps: only entries dated DATE (YYYY-MM-DD) or later.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], prune: bool, as_json: bool, quiet: bool) -> None:
-    """Read, clean, chunk, embed and store articles from files or folders.
+def ingest(ctx: click.Context, paths: tuple[str, ...], prune: bool, since: str | None, as_json: bool,
+           quiet: bool) -> None:
+    """Read, clean, chunk, embed and store articles from files, folders or URLs.
 
     \b
     Accepts .txt, .md, .html/.htm, .jsonl and .jsonl.gz (one article per line with a
-    "text" field; optional id, title, url, date, author, source, category). Folders are
-    read recursively. Unchanged articles are skipped; changed ones replace their old
-    version; an interrupted run resumes when you run the same command again.
-    Exit code 1 when any file failed (the others are still stored).
+    "text" field; optional id, title, url, date, author, source, category), .docx, .pdf
+    (scanned pages by OCR with Tesseract) and images (.png, .jpg, .tif: OCR). Folders are
+    read recursively. A URL may be an article page, an RSS/Atom feed or a sitemap (every
+    article it lists; --since limits them by date). Unchanged articles are skipped; changed
+    ones replace their old version; an interrupted run resumes when you run it again.
+    Exit code 1 when any file or URL failed (the others are still stored).
 
     \b
     Examples:
       hoidap ingest data/sample/
       hoidap ingest ~/news/2024/ export.jsonl.gz --prune
+      hoidap ingest https://vnexpress.net/rss/thoi-su.rss
+      hoidap ingest https://baomoi.com/sitemaps/news.xml --since 2024-07-01
+      hoidap ingest "Ke hoach 25-KH.pdf" bao-cao.docx
     """
     from ingest.pipeline import Ingestor
+    from ingest.sources import is_url
 
     settings = _settings(ctx)
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [p for p in paths if not is_url(p) and not Path(p).exists()]
     if missing:
         _fail(f"no such file or folder: {', '.join(missing)}", 2)
+    if since is not None:
+        from rag.contract import RequestError, parse_filters
+
+        try:
+            parse_filters(since=since)
+        except RequestError as e:
+            _fail(f"--since: {e}", 2)
     store = _open_store(settings)
     try:
-        report = Ingestor(settings, store=store).run(list(paths), prune=prune, progress=not quiet)
+        report = Ingestor(settings, store=store).run(list(paths), prune=prune, progress=not quiet, since=since)
         total = store.count_chunks() if store.kind == "local" else 0
     finally:
         store.close()

@@ -12,7 +12,8 @@ ends; nothing is guessed blindly and binary files are refused.
     [ReadFailure(source='no/such/file.txt', reason='no such file or folder')]
 
 Formats: ``text`` (.txt), ``markdown`` (.md), ``html`` (.html, .htm), ``jsonl`` (.jsonl,
-.jsonl.gz). A reader is ``read(path, doc_id, max_bytes) -> Iterator[RawItem | ReadFailure]``.
+.jsonl.gz), ``documents`` (.docx, .pdf, and .png/.jpg/.jpeg/.tif/.tiff by OCR). A reader is
+``read(path, doc_id, opts: ReadOptions) -> Iterator[RawItem | ReadFailure | ReadNote]``.
 """
 from __future__ import annotations
 
@@ -20,20 +21,21 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ingest.readers.decode import DecodeError, decode_bytes
+from ingest.readers.documents import read_docx, read_image, read_pdf
 from ingest.readers.files import walk
 from ingest.readers.html import read_html
 from ingest.readers.html_picker import html_to_text
-from ingest.readers.items import ARTICLE_FIELDS, RawItem, ReadFailure
+from ingest.readers.items import ARTICLE_FIELDS, RawItem, ReadFailure, ReadNote, ReadOptions
 from ingest.readers.jsonl import read_jsonl
 from ingest.readers.markdown import read_markdown
 from ingest.readers.text import read_text
 
-__all__ = ["RawItem", "ReadFailure", "DecodeError", "iter_items", "decode_bytes", "html_to_text",
+__all__ = ["RawItem", "ReadFailure", "ReadNote", "ReadOptions", "DecodeError", "iter_items", "decode_bytes", "html_to_text",
            "reader_for", "SUPPORTED", "ARTICLE_FIELDS", "DEFAULT_MAX_BYTES"]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024  # HOIDAP_MAX_FILE_MB=20; MB here means MiB, like the settings
 
-Reader = Callable[[Path, str, int], Iterator["RawItem | ReadFailure"]]
+Reader = Callable[[Path, str, ReadOptions], Iterator["RawItem | ReadFailure | ReadNote"]]
 # longest suffix first, so ".jsonl.gz" wins over ".gz"
 READERS: dict[str, Reader] = {
     ".jsonl.gz": read_jsonl,
@@ -42,8 +44,12 @@ READERS: dict[str, Reader] = {
     ".md": read_markdown,
     ".html": read_html,
     ".htm": read_html,
+    ".docx": read_docx,
+    ".pdf": read_pdf,
+    **{ext: read_image for ext in (".png", ".jpg", ".jpeg", ".tif", ".tiff")},
 }
-SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl", ".jsonl.gz")
+SUPPORTED = (".txt", ".md", ".html", ".htm", ".jsonl", ".jsonl.gz", ".docx", ".pdf", ".png", ".jpg", ".jpeg",
+             ".tif", ".tiff")
 
 
 def reader_for(path: Path) -> Reader | None:
@@ -51,23 +57,24 @@ def reader_for(path: Path) -> Reader | None:
     return next((r for ext, r in READERS.items() if name.endswith(ext)), None)
 
 
-def _one_file(path: Path, doc_id: str, max_bytes: int, explicit: bool) -> Iterator[RawItem | ReadFailure]:
+def _one_file(path: Path, doc_id: str, opts: ReadOptions, explicit: bool) -> Iterator[RawItem | ReadFailure | ReadNote]:
     read = reader_for(path)
     if read is None:
         if explicit:  # a file inside a folder may be anything; a file named by the user must be read
             ext = "".join(path.suffixes[-2:]) if path.suffixes else "(none)"
             yield ReadFailure(str(path), f"unsupported file type '{ext}' (supported: {', '.join(SUPPORTED)})")
         return
-    yield from read(path, doc_id, max_bytes)
+    yield from read(path, doc_id, opts)
 
 
-def iter_items(paths: list[str | Path] | str | Path,
-               max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[RawItem | ReadFailure]:
+def iter_items(paths: list[str | Path] | str | Path, max_bytes: int = DEFAULT_MAX_BYTES,
+               options: ReadOptions | None = None) -> Iterator[RawItem | ReadFailure | ReadNote]:
     """Articles from files and folders (folders recursively, sorted, hidden entries skipped).
 
     doc_id: for a folder argument the path relative to it with "/" ("sub/a.txt"); for a file
     argument its file name; for a JSONL record its "id" (else "<file doc_id>#<line>").
     """
+    opts = options or ReadOptions(max_bytes=max_bytes)
     if isinstance(paths, (str, Path)):
         paths = [paths]
     for arg in paths:
@@ -78,8 +85,8 @@ def iter_items(paths: list[str | Path] | str | Path,
                 if isinstance(f, ReadFailure):
                     yield f
                     continue
-                yield from _one_file(f, f.relative_to(p).as_posix(), max_bytes, explicit=False)
+                yield from _one_file(f, f.relative_to(p).as_posix(), opts, explicit=False)
         elif p.exists() or p.is_symlink():
-            yield from _one_file(p, p.name, max_bytes, explicit=True)
+            yield from _one_file(p, p.name, opts, explicit=True)
         else:
             yield ReadFailure(str(p), "no such file or folder")

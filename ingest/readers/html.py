@@ -5,7 +5,8 @@ captions were taken out first, plus the lead: Vietnamese news sites print the le
 above the body container, where trafilatura does not look, and state it again as the page's
 description; when that description is shown on the page and missing from the text, it is put
 first. When trafilatura finds nothing, the hand-written container picker (``html_picker``)
-answers. Dates: the page's meta tags (with the time), else htmldate. The measurement behind
+answers. Dates: the page's meta tags (with the time), else htmldate's find (``date_found``,
+used by ``metadata`` only when the text has no date line). The measurement behind
 this choice is in docs/ingest.md (bench/main_text.py).
 
     >>> from ingest.readers.html import main_text
@@ -31,7 +32,7 @@ from typing import Any, Iterator
 from ingest.readers.decode import DecodeError, decode_bytes, finish_text
 from ingest.readers.files import load_text
 from ingest.readers.html_picker import TAG_LIKE, flatten_if_deep, html_to_text, page_fields, parse, picked_text
-from ingest.readers.items import RawItem, ReadFailure
+from ingest.readers.items import RawItem, ReadFailure, ReadOptions
 
 __all__ = ["main_text", "html_to_text", "read_html", "decode_html"]
 
@@ -136,15 +137,15 @@ def main_text(doc: str, url: str | None = None) -> tuple[str, dict[str, Any]]:
             found = find_date(doc, url=url, original_date=True, extensive_search=False)
         except Exception:  # htmldate trouble on an odd page: the date lines in the text remain
             found = None
-        if found:
-            fields["date"] = found
+        if found:  # weaker than a date line in the text (which has the time): metadata uses it last
+            fields["date_found"] = found
     return unicodedata.normalize("NFC", text), fields
 
 
-def read_html(path: Path, doc_id: str, max_bytes: int) -> Iterator[RawItem | ReadFailure]:
+def read_html(path: Path, doc_id: str, opts: ReadOptions) -> Iterator[RawItem | ReadFailure]:
     """One article from a saved HTML page."""
     src = str(path)
-    text = load_text(path, max_bytes, decode=decode_html)
+    text = load_text(path, opts.max_bytes, decode=decode_html)
     if isinstance(text, ReadFailure):
         yield text
         return

@@ -4,10 +4,11 @@ A bad line is reported by its line number and the others are still read; a trunc
 stream stops the file with the line it broke after.
 
     >>> import tempfile
+    >>> from ingest.readers.items import ReadOptions
     >>> from ingest.readers.jsonl import read_jsonl
     >>> path = Path(tempfile.mkdtemp()) / "news.jsonl"
     >>> _ = path.write_text('{"id": "a1", "text": "Hòa Bình mưa lớn.", "title": "Mưa"}\nnot json\n')
-    >>> [(getattr(x, "doc_id", None), getattr(x, "reason", None)) for x in read_jsonl(path, "news", 1 << 20)]
+    >>> [(getattr(x, "doc_id", None), getattr(x, "reason", None)) for x in read_jsonl(path, "news", ReadOptions())]
     [('a1', None), (None, 'line 2: invalid JSON: Expecting value (column 1)')]
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import IO, Any, Iterator
 
 from ingest.readers.decode import finish_text
 from ingest.readers.files import human_size, not_a_file
-from ingest.readers.items import ARTICLE_FIELDS, RawItem, ReadFailure
+from ingest.readers.items import ARTICLE_FIELDS, RawItem, ReadFailure, ReadOptions
 
 __all__ = ["read_jsonl"]
 
@@ -122,7 +123,7 @@ def _precheck(path: Path) -> ReadFailure | None:
     return None
 
 
-def read_jsonl(path: Path, doc_prefix: str, max_bytes: int) -> Iterator[RawItem | ReadFailure]:
+def read_jsonl(path: Path, doc_prefix: str, opts: ReadOptions) -> Iterator[RawItem | ReadFailure]:
     """Articles from a .jsonl or .jsonl.gz file; record ids default to "<doc_prefix>#<line>"."""
     src = str(path)
     bad = _precheck(path)
@@ -140,7 +141,7 @@ def read_jsonl(path: Path, doc_prefix: str, max_bytes: int) -> Iterator[RawItem 
     n_seen = 0
     with raw as f:
         try:
-            for lineno, line in _lines(f, src, max_bytes):
+            for lineno, line in _lines(f, src, opts.max_bytes):
                 if isinstance(line, ReadFailure):
                     n_seen += 1
                     yield line

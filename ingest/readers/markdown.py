@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ingest.readers.files import load_text
-from ingest.readers.items import ARTICLE_FIELDS, RawItem, ReadFailure
+from ingest.readers.items import ARTICLE_FIELDS, RawItem, ReadFailure, ReadOptions
 
 __all__ = ["markdown_to_text", "read_markdown"]
 
@@ -50,9 +50,9 @@ def markdown_to_text(md: str) -> tuple[str, dict[str, Any]]:
     return text, fields
 
 
-def read_markdown(path: Path, doc_id: str, max_bytes: int) -> Iterator[RawItem | ReadFailure]:
+def read_markdown(path: Path, doc_id: str, opts: ReadOptions) -> Iterator[RawItem | ReadFailure]:
     """One article from a Markdown file."""
-    text = load_text(path, max_bytes)
+    text = load_text(path, opts.max_bytes)
     if isinstance(text, ReadFailure):
         yield text
         return
