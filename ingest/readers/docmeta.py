@@ -99,8 +99,10 @@ def official_fields(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     subject = []
     for j in range(type_at + 1, min(type_at + 4, len(lines))):
         s = lines[j].strip()
-        if not s or s.startswith(("Thực hiện", "Căn cứ", "Kính gửi")) or re.search(r"[.;:]$", s) or len(subject) >= 2:
-            break
+        if not s or s.startswith(("Thực hiện", "Căn cứ", "Kính gửi")) or re.search(r"[.;:]$", s) \
+                or len(subject) >= 2 or re.match(r"^(?:[IVXLC]{1,5}|\d{1,2}|[A-Z])[.)]\s", s) \
+                or (subject and s.isupper() != subject[0].isupper()):
+            break  # the body starts: a sentence, a numbered heading ("I. MỤC ĐÍCH"), a change of case
         if s.strip("-–_* "):
             subject.append(s)
         drop.add(j)

@@ -72,10 +72,12 @@ def _open(data: bytes):
     try:
         return pdfplumber.open(io.BytesIO(data))
     except Exception as e:
-        chain = f"{type(e).__name__} {e} {type(e.__cause__).__name__ if e.__cause__ else ''}".lower()
+        inner = [x for x in (*e.args, e.__cause__, e.__context__) if isinstance(x, BaseException)]
+        chain = " ".join(f"{type(x).__name__} {x}" for x in (e, *inner)).lower()
         if "password" in chain or "encrypt" in chain:
             raise PdfError("encrypted PDF (it needs a password)") from None
-        raise PdfError(f"damaged or not a PDF ({type(e).__name__}: {e})") from None
+        what = inner[0] if inner else e
+        raise PdfError(f"damaged or not a PDF ({type(what).__name__}: {what})") from None
 
 
 def _page_lines(page) -> list[tuple[float, str]]:
