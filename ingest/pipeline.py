@@ -176,9 +176,11 @@ class Ingestor:
         batch.clear()
 
     def run(self, paths: list[str | Path], prune: bool = False, progress: bool = True,
-            on_item: Callable[[str, str, str], None] | None = None, since: str | None = None) -> IngestReport:
+            on_item: Callable[[str, str, str], None] | None = None, since: str | None = None,
+            fetcher=None) -> IngestReport:
         """Ingest files, folders and URLs (pages, feeds, sitemaps; `since`: ISO date for feed and
-        sitemap entries). `on_item(source, status, detail)` reports each article (for the UI)."""
+        sitemap entries; `fetcher`: a web.fetch.Fetcher to share). `on_item(source, status, detail)`
+        reports each article (for the UI)."""
         report = IngestReport()
         t0 = time.perf_counter()
         bar = _Progress(progress)
@@ -206,7 +208,7 @@ class Ingestor:
             # the same article saved under two file names is stored once (JSONL records are
             # deliberate data with their own ids: kept as given)
             text_owner = {d["text_hash"]: d["doc_id"] for d in self.store.list_documents() if d.get("text_hash")}
-            for item in iter_sources(list(paths), self.settings, since=since):
+            for item in iter_sources(list(paths), self.settings, since=since, fetcher=fetcher):
                 if isinstance(item, ReadNote):
                     report.notes.append((item.source, item.text))
                     notify(item.source, "note", item.text)

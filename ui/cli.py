@@ -119,6 +119,46 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], prune: bool, since: str |
 
 
 @cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--every", default=None, metavar="DURATION",
+              help="How often to re-read them: 30s, 15m, 2h (default 15m, HOIDAP_WATCH_EVERY).")
+@click.option("--once", is_flag=True, help="One run, then exit (e.g. from cron).")
+@click.pass_context
+def watch(ctx: click.Context, sources: tuple[str, ...], every: str | None, once: bool) -> None:
+    """Keep folders, files, feeds and sitemaps ingested: re-read them every DURATION.
+
+    \b
+    New and changed files are stored, files deleted from a watched folder are removed, new
+    feed/sitemap entries are fetched and stored; one log line per run. Stop with Ctrl+C.
+    `hoidap serve` does the same for HOIDAP_WATCH_SOURCES (comma-separated).
+
+    \b
+    Examples:
+      hoidap watch ~/van-ban --every 15m
+      hoidap watch https://baodaklak.vn/rss/thoi-su.rss ~/van-ban --once
+    """
+    from ingest.sources import is_url
+    from ingest.watch import Watcher, parse_every
+
+    settings = _settings(ctx)
+    try:
+        every_s = parse_every(every or settings.watch_every)
+    except ValueError as e:
+        _fail(f"--every: {e}", 2)
+    missing = [s for s in sources if not is_url(s) and not Path(s).exists()]
+    if missing:
+        _fail(f"no such file or folder: {', '.join(missing)}", 2)
+    store = _open_store(settings)
+    try:
+        watcher = Watcher(settings, list(sources), store=store)
+        watcher.loop(every_s, log=lambda line: click.echo(line, err=False), runs=1 if once else None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per article.")
 @click.pass_context
 def sources(ctx: click.Context, as_json: bool) -> None:

@@ -19,12 +19,33 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _start_watch(settings, services, sources: list[str], every: str) -> None:
+    """Keep `sources` ingested in a background thread (one log line per run on stderr)."""
+    if not sources:
+        return
+    from ingest.watch import Watcher, parse_every
+
+    try:
+        every_s = parse_every(every)
+    except ValueError as e:
+        _fail(f"watch interval: {e}", 2)
+    watcher = Watcher(settings, sources, store=services.store, embedder=services.embedder,
+                      lock=getattr(services, "_ingest_lock", None))
+    watcher.start(every_s, log=lambda line: click.echo(line, err=True))
+    click.echo(f"watching {len(sources)} source(s) every {every}", err=True)
+
+
 @cli.command()
 @click.option("--host", help="Address to bind (default 127.0.0.1, HOIDAP_HOST). 0.0.0.0 = every interface.")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default 7860, HOIDAP_PORT).")
 @click.option("--no-sample", is_flag=True, help="Do not ingest the sample articles when the store is empty.")
+@click.option("--watch", "watch_sources", multiple=True, metavar="SOURCE",
+              help="Folder, file, feed or sitemap to keep ingested (repeatable; HOIDAP_WATCH_SOURCES).")
+@click.option("--every", default=None, metavar="DURATION", help="How often watched sources are re-read "
+              "(default 15m, HOIDAP_WATCH_EVERY).")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, no_sample: bool) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, no_sample: bool,
+          watch_sources: tuple[str, ...], every: str | None) -> None:
     """Web chat (Hỏi đáp / Nguồn dữ liệu / Thêm bài viết) and HTTP API on one server.
 
     \b
@@ -62,6 +83,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_sample: boo
     except BaseException:
         services.close()
         raise
+    _start_watch(settings, services, list(watch_sources) or settings.watch_sources, every or settings.watch_every)
     try:
         launch(settings, host, port, services=services)
     except RuntimeError as e:

@@ -27,7 +27,7 @@ from ingest.readers.items import RawItem, ReadFailure, ReadNote, ReadOptions
 from ingest.web.feeds import Entry, NotAListing, parse_feed, parse_sitemap, sniff
 from ingest.web.fetch import FetchError, Fetcher, Response
 
-__all__ = ["iter_url_items", "is_url"]
+__all__ = ["iter_url_items", "is_url", "fetch_listing"]
 
 _FEEDISH = re.compile(r"(?:\.(?:rss|atom|xml)(?:\.gz)?|/(?:rss|feed|feeds|atom|sitemap[^/]*))/?$", re.IGNORECASE)
 MAX_SITEMAPS = 50  # child sitemaps read from one sitemap index
@@ -174,3 +174,21 @@ def iter_url_items(urls: list[str], fetcher: Fetcher, since: str | None = None) 
         else:
             yield ReadFailure(url, f"not an article page, feed or sitemap: the server sent "
                                    f"{resp.content_type or 'an unknown type'}")
+
+
+def fetch_listing(url: str, fetcher: Fetcher) -> list[Entry] | str:
+    """The entries of a feed or sitemap at `url` (newest first); "page" when it is an article
+    page or document; else the reason it cannot be read (one line)."""
+    got = _fetch(url, fetcher)
+    if isinstance(got, ReadFailure):
+        return got.reason
+    resp, data = got
+    kind = _kind(resp, data)
+    if kind not in ("feed", "sitemap"):
+        if kind == "html" and _FEEDISH.search(urlsplit(url).path):
+            return "is an HTML page, not an RSS/Atom feed or sitemap"
+        return "page" if kind in ("html", "pdf", "docx") else f"not a page, feed or sitemap ({resp.content_type})"
+    try:
+        return _entries(url, fetcher, data, kind)
+    except (FetchError, NotAListing) as e:
+        return str(e)
