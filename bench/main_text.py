@@ -1,7 +1,7 @@
 """Main-text extraction measured on the news page fixtures: sentence precision and recall of
 what ingestion stores (Article.text) against each page's known body.
 
-    .venv/bin/python bench/main_text.py [--out reports/main_text.md]
+    .venv/bin/python -m bench.main_text [--out reports/main_text.md]
 
 Pages: tests/fixtures/news_pages/*.html (35 pages laid out like 7 Vietnamese news sites; written,
 not crawled: see make_pages.py there) and their .gold.txt bodies. A sentence counts when its
@@ -16,16 +16,12 @@ import argparse
 import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if not __package__:
-    sys.path.insert(0, str(ROOT))
-
-from ingest.clean import clean_item  # noqa: E402
-from ingest.metadata import build_article  # noqa: E402
-from ingest.readers import RawItem, html_to_text  # noqa: E402
-from rag import vntext  # noqa: E402
+from bench.common import REPORTS, ROOT, md_table, write_report
+from ingest.clean import clean_item
+from ingest.metadata import build_article
+from ingest.readers import RawItem, html_to_text
+from rag import vntext
 
 PAGES = ROOT / "tests" / "fixtures" / "news_pages"
 
@@ -86,6 +82,13 @@ def hoidap(html: str, url: str) -> str:
     return _article_text(text, fields, url)
 
 
+def hoidap_bare(html: str, url: str) -> str:
+    from ingest.readers.html import main_text
+
+    text, fields = main_text(html, url)
+    return _article_text(text, fields, url, clean=False)
+
+
 EXTRACTORS = {
     "hand-written picker (before)": picker,
     "trafilatura + Vietnamese rules": trafilatura_rules,
@@ -93,6 +96,7 @@ EXTRACTORS = {
     "trafilatura favor_precision + rules": trafilatura_precision,
     "readability-lxml + rules": readability,
     "hoidap now (ingest.readers.html.main_text)": hoidap,
+    "hoidap now without Vietnamese rules": hoidap_bare,
 }
 
 
@@ -133,25 +137,22 @@ def _pct(a: float, b: float) -> str:
     return f"{100 * a / b:.1f}%" if b else "-"
 
 
-def report(totals: dict, per_site: dict, n_pages: int) -> str:
-    from tabulate import tabulate
-
+def report(totals: dict, per_site: dict, n_pages: int) -> list[str]:
     sites = sorted({s for _, s in per_site})
     rows = [[name, _pct(t[0], t[1]), _pct(t[2], t[3]), f"{1000 * t[4] / n_pages:.0f}"] for name, t in totals.items()]
-    out = [f"# Main-text extraction on {n_pages} news pages of {len(sites)} sites",
-           "", "Written fixture pages (tests/fixtures/news_pages, not crawled). Sentence precision / recall of the "
-           "stored article text against the known body; ms per page on a busy 2-core machine (noisy).", "",
-           tabulate(rows, headers=["extractor", "precision", "recall", "ms/page"], tablefmt="github"), "",
-           "Per site (precision / recall):", ""]
     site_rows = [[name] + [f"{_pct(*per_site[(name, s)][:2])} / {_pct(*per_site[(name, s)][2:])}" for s in sites]
                  for name in totals]
-    out.append(tabulate(site_rows, headers=["extractor"] + sites, tablefmt="github"))
-    return "\n".join(out) + "\n"
+    return [f"# Main-text extraction on {n_pages} news pages of {len(sites)} sites", "",
+            "Written fixture pages (tests/fixtures/news_pages: layouts modelled on the sites, words invented; not "
+            "crawled). Sentence precision / recall of the stored article text against each page's known body; "
+            "ms per page on a busy 2-core machine (noisy). `python -m bench.main_text`.", "",
+            md_table(rows, ["extractor", "precision", "recall", "ms/page"]), "",
+            "Per site (precision / recall):", "", md_table(site_rows, ["extractor"] + sites)]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=str(ROOT / "reports" / "main_text.md"))
+    ap.add_argument("--out", default=str(REPORTS / "main_text.md"))
     ap.add_argument("--only", help="comma-separated extractor names to run (default: all)")
     args = ap.parse_args()
     if args.only:
@@ -159,9 +160,7 @@ def main() -> None:
         for k in list(EXTRACTORS):
             if k not in keep:
                 del EXTRACTORS[k]
-    text = report(*run())
-    Path(args.out).write_text(text, encoding="utf-8")
-    print(text)
+    write_report(args.out, report(*run()))
 
 
 if __name__ == "__main__":
