@@ -9,10 +9,12 @@ import pytest
 
 import ingest
 import ingest.readers
+import ingest.web
 
 MODULES = sorted({f"ingest.{m.name}" for m in pkgutil.iter_modules(ingest.__path__)}
                  | {f"ingest.readers.{m.name}" for m in pkgutil.iter_modules(ingest.readers.__path__)}
-                 | {"ingest.readers"})
+                 | {f"ingest.web.{m.name}" for m in pkgutil.iter_modules(ingest.web.__path__)}
+                 | {"ingest.readers", "ingest.web"})
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -6,7 +6,7 @@ date, type, subject and issuer become its metadata (``docmeta``); text read by O
     >>> from ingest.readers.documents import read_document_bytes
     >>> from ingest.readers.items import ReadOptions
     >>> [x.reason for x in read_document_bytes(b"%PDF-1.4 broken", "pdf", "a.pdf", "a.pdf", ReadOptions())]
-    ['damaged or not a PDF (PdfminerException: No /Root object! - Is this really a PDF?)']
+    ['damaged or not a PDF (PDFSyntaxError: No /Root object! - Is this really a PDF?)']
 """
 from __future__ import annotations
 
