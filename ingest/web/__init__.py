@@ -97,21 +97,6 @@ def _fetch(url: str, fetcher: Fetcher) -> tuple[Response, bytes] | ReadFailure:
         return ReadFailure(url, f"cannot read the response: {e}")
 
 
-def _article(url: str, fetcher: Fetcher, entry: Entry | None = None) -> Iterator[RawItem | ReadFailure | ReadNote]:
-    got = _fetch(url, fetcher)
-    if isinstance(got, ReadFailure):
-        yield got
-        return
-    resp, data = got
-    kind = _kind(resp, data)
-    if kind in ("pdf", "docx"):
-        yield from _document(url, kind, data, fetcher.settings)
-    elif kind == "html":
-        yield _page(url, resp, data, entry)
-    else:
-        yield ReadFailure(url, f"not an article page: the server sent {resp.content_type or 'an unknown type'}")
-
-
 def _entries(url: str, fetcher: Fetcher, data: bytes, kind: str, depth: int = 0) -> list[Entry]:
     if kind == "feed":
         return parse_feed(data, url).entries
@@ -150,30 +135,37 @@ def _listing(url: str, fetcher: Fetcher, data: bytes, kind: str, since: str | No
         yield ReadNote(url, f"lists {len(entries)} articles: reading the newest {limit} (HOIDAP_FETCH_MAX_ITEMS)")
         entries = entries[:limit]
     for entry in entries:
-        yield from _article(entry.url, fetcher, entry)
+        yield from _read_url(entry.url, fetcher, entry=entry)
+
+
+def _read_url(url: str, fetcher: Fetcher, since: str | None = None,
+              entry: Entry | None = None) -> Iterator[RawItem | ReadFailure | ReadNote]:
+    """One URL: a page or document is one article; a feed or sitemap (not an entry of another)
+    one article per listed link."""
+    got = _fetch(url, fetcher)
+    if isinstance(got, ReadFailure):
+        yield got
+        return
+    resp, data = got
+    kind = _kind(resp, data)
+    if entry is None and kind in ("feed", "sitemap"):
+        yield from _listing(url, fetcher, data, kind, since)
+    elif entry is None and kind == "html" and _FEEDISH.search(urlsplit(url).path):
+        yield ReadFailure(url, "is an HTML page, not an RSS/Atom feed or sitemap (give the address of the "
+                               "feed itself, e.g. …/rss/tin-moi-nhat.rss)")
+    elif kind in ("pdf", "docx"):
+        yield from _document(url, kind, data, fetcher.settings)
+    elif kind == "html":
+        yield _page(url, resp, data, entry)
+    else:
+        what = "an article page" if entry is not None else "an article page, feed or sitemap"
+        yield ReadFailure(url, f"not {what}: the server sent {resp.content_type or 'an unknown type'}")
 
 
 def iter_url_items(urls: list[str], fetcher: Fetcher, since: str | None = None) -> Iterator[RawItem | ReadFailure | ReadNote]:
     """Articles from URLs: a page is one article, a feed or sitemap one per listed link."""
     for url in urls:
-        got = _fetch(url, fetcher)
-        if isinstance(got, ReadFailure):
-            yield got
-            continue
-        resp, data = got
-        kind = _kind(resp, data)
-        if kind in ("feed", "sitemap"):
-            yield from _listing(url, fetcher, data, kind, since)
-        elif kind == "html" and _FEEDISH.search(urlsplit(url).path):
-            yield ReadFailure(url, "is an HTML page, not an RSS/Atom feed or sitemap (give the address of the "
-                                   "feed itself, e.g. …/rss/tin-moi-nhat.rss)")
-        elif kind in ("pdf", "docx"):
-            yield from _document(url, kind, data, fetcher.settings)
-        elif kind == "html":
-            yield _page(url, resp, data)
-        else:
-            yield ReadFailure(url, f"not an article page, feed or sitemap: the server sent "
-                                   f"{resp.content_type or 'an unknown type'}")
+        yield from _read_url(url, fetcher, since)
 
 
 def fetch_listing(url: str, fetcher: Fetcher) -> list[Entry] | str:
