@@ -86,10 +86,14 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return min(float(value), MAX_RETRY_AFTER_S)
+        return min(max(float(value), 0.0), MAX_RETRY_AFTER_S)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        return None if when is None else min(max(when.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER_S)
+        pass
+    try:  # an HTTP date
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return min(max(when.timestamp() - time.time(), 0.0), MAX_RETRY_AFTER_S)
 
 
 class Fetcher:
