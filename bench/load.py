@@ -70,8 +70,8 @@ def _openai(c: httpx.Client, q: str) -> None:
 
 
 def _gradio(c: httpx.Client, q: str) -> None:
-    # inputs of the chat's "ask" event: question, turns (state), province, since, until, mode, top_k
-    # ("Tất cả tỉnh/thành" is ui.web.ALL_PROVINCES: not imported, gradio takes seconds to import)
+    # inputs of the chat's "ask" event: question, conversation (state), province, since, until, mode, top_k
+    # ("Tất cả tỉnh/thành" is ui.web.chat_tab.ALL_PROVINCES: not imported, gradio takes seconds to import)
     out = gradio_call(c, "ask", [q, [], "Tất cả tỉnh/thành", "", "", "extractive", 5])
     chat = out[1] if len(out) > 1 else None
     if not chat or not chat[-1].get("content"):

@@ -190,7 +190,8 @@ HOSTILE_NAMES = ["../../evil.txt", "/etc/passwd.txt", "..\\..\\win.txt", "%2e%2e
 
 
 def test_hostile_upload_names_stay_inside_uploads(sample_store, embedder, tmp_path):
-    from ui.web import Services, UploadError
+    from ui.web.services import Services
+    from ui.web.uploads import UploadError
 
     settings = make_settings(copy_sample_store(sample_store, tmp_path / "data"))
     svc = Services(settings, embedder=embedder)

@@ -254,7 +254,7 @@ def test_twenty_simultaneous_asks(web):
 
 
 def test_safe_filename():
-    from ui.web import safe_filename
+    from ui.web.uploads import safe_filename
 
     assert safe_filename("../../evil.txt") == "evil.txt"
     assert safe_filename("..\\..\\windows\\evil.txt") == "evil.txt"
@@ -315,7 +315,7 @@ def test_upload_path_traversal_and_bad_files(web, tmp_path):
 
 
 def test_xss_article_is_escaped_everywhere(web, tmp_path):
-    from ui.web import esc_md, render_article, render_citations, safe_url
+    from ui.web.render import esc_md, render_article, render_citations, safe_url
 
     rows = upload_and_ingest(web.url, [("xss.jsonl", write_xss_jsonl(tmp_path).read_bytes())])
     assert rows[0][1] == "đã lưu", rows
@@ -339,7 +339,7 @@ def test_xss_article_is_escaped_everywhere(web, tmp_path):
 
 def test_feedback_is_an_eval_case(web, tmp_path):
     from eval.suite import load_suite
-    from ui.web import feedback_cases
+    from ui.web.feedback import feedback_cases
 
     svc = web.services
     res = svc.ask(SAMPLE_QUESTION).to_dict()

@@ -1,9 +1,9 @@
 """The web UI in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright).
 
-One scenario, in order: ask the sample question and watch the answer stream in with its
-citations; copy one citation and the whole answer; follow up; rate the answer; upload a small
-.txt and an article full of HTML/JS injection; find them in "Nguồn dữ liệu"; open the hostile
-article and ask about it — nothing may execute (window.__xss stays undefined); delete the .txt.
+One scenario, in order: ask the sample question and see the answer with its citations (LLM
+token streaming is tested in test_web_stream.py); copy one citation and the whole answer;
+follow up; rate the answer; upload a small .txt and an article full of HTML/JS injection; find
+them in "Nguồn dữ liệu"; open the hostile article and ask about it — nothing may execute (window.__xss stays undefined); delete the .txt.
 Screenshots go to test-output/.
 """
 import json
@@ -68,18 +68,10 @@ def _xss_untouched(page) -> None:
 
 def test_browser_scenario(web, page):
     t0 = time.perf_counter()
-    # ---------------------------------------------------------------- ask, streaming, citations
-    page.evaluate("""() => {
-        window.__hdLens = [];
-        const chat = document.querySelector('#hd-chat');
-        new MutationObserver(() => window.__hdLens.push(chat.innerText.length))
-            .observe(chat, {subtree: true, childList: true, characterData: true});
-    }""")
+    # ---------------------------------------------------------------- ask, citations
     _ask(page, SAMPLE_QUESTION, 1)
     chat = page.inner_text("#hd-chat")
     assert "Đắk Lắk" in chat and "Sơn La" in chat and "[1]" in chat and "[2]" in chat
-    lens = page.evaluate("window.__hdLens")
-    assert len(set(lens)) >= 4, f"the answer should arrive progressively, saw lengths {sorted(set(lens))}"
     cites = page.locator("#hd-citations .hd-cite")
     assert cites.count() == 2
     first = cites.nth(0)

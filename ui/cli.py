@@ -1,4 +1,9 @@
-"""The `hoidap` command line. Each command is a thin layer over ingest/ and rag/ services."""
+"""The `hoidap` command line: the core commands (ingest, sources, delete, stats, ask, chat, run),
+and the group assembled from them and the command modules (eval_cli, web_cli) with
+`cli.add_command`. Each command is a thin layer over ingest/, rag/ and eval/.
+
+    $ hoidap ingest data/sample/ && hoidap ask "Sơn La tinh giản được bao nhiêu biên chế?"
+"""
 from __future__ import annotations
 
 import json
@@ -8,52 +13,13 @@ from pathlib import Path
 import click
 
 from rag.contract import TOP_K_MAX, TOP_K_MIN
-from rag.settings import SAMPLE_DIR, Settings, apply_process_env
-
-
-def _settings(ctx: click.Context) -> Settings:
-    return ctx.obj["settings"]
-
-
-def _fail(msg: str, code: int = 1) -> None:
-    click.echo(f"error: {msg}", err=True)
-    sys.exit(code)
+from rag.settings import SAMPLE_DIR, Settings
+from ui.cli_base import cli, fail, open_store, settings_of
+from ui.eval_cli import eval_cmd, eval_compare, eval_slice, eval_viquad
+from ui.web_cli import serve
 
 
 LOCAL_MODE_ADVISE_CHUNKS = 5_000
-
-
-def _open_store(settings: Settings, collection: str | None = None):
-    from rag.store import Store, StoreError
-
-    try:
-        return Store(settings, collection)
-    except StoreError as e:
-        _fail(str(e), 2)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--data-dir", type=click.Path(path_type=Path), help="Store location (default ./.hoidap, HOIDAP_DATA_DIR).")
-@click.option("--collection", help="Qdrant collection (default 'articles', HOIDAP_COLLECTION).")
-@click.pass_context
-def cli(ctx: click.Context, data_dir: Path | None, collection: str | None) -> None:
-    """hoidap: ask questions about Vietnamese news articles, get answers with citations.
-
-    \b
-    Quick start:
-      hoidap ingest data/sample/           # clean, chunk, embed and store articles
-      hoidap ask "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng thời là Giám đốc Trung tâm chính trị?"
-      hoidap sources                       # what is stored
-
-    Settings come from HOIDAP_* environment variables or ./hoidap.toml (see README).
-    """
-    apply_process_env()
-    overrides = {}
-    if data_dir:
-        overrides["data_dir"] = data_dir
-    if collection:
-        overrides["collection"] = collection
-    ctx.obj = {"settings": Settings(**overrides)}
 
 
 @cli.command()
@@ -87,18 +53,18 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], prune: bool, since: str |
     from ingest.pipeline import Ingestor
     from ingest.sources import is_url
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     missing = [p for p in paths if not is_url(p) and not Path(p).exists()]
     if missing:
-        _fail(f"no such file or folder: {', '.join(missing)}", 2)
+        fail(f"no such file or folder: {', '.join(missing)}", 2)
     if since is not None:
         from rag.contract import RequestError, parse_filters
 
         try:
             parse_filters(since=since)
         except RequestError as e:
-            _fail(f"--since: {e}", 2)
-    store = _open_store(settings)
+            fail(f"--since: {e}", 2)
+    store = open_store(settings)
     try:
         report = Ingestor(settings, store=store).run(list(paths), prune=prune, progress=not quiet, since=since)
         total = store.count_chunks() if store.kind == "local" else 0
@@ -140,15 +106,15 @@ def watch(ctx: click.Context, sources: tuple[str, ...], every: str | None, once:
     from ingest.sources import is_url
     from ingest.watch import Watcher, parse_every
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     try:
         every_s = parse_every(every or settings.watch_every)
     except ValueError as e:
-        _fail(f"--every: {e}", 2)
+        fail(f"--every: {e}", 2)
     missing = [s for s in sources if not is_url(s) and not Path(s).exists()]
     if missing:
-        _fail(f"no such file or folder: {', '.join(missing)}", 2)
-    store = _open_store(settings)
+        fail(f"no such file or folder: {', '.join(missing)}", 2)
+    store = open_store(settings)
     try:
         watcher = Watcher(settings, list(sources), store=store)
         watcher.loop(every_s, log=lambda line: click.echo(line, err=False), runs=1 if once else None)
@@ -169,7 +135,7 @@ def sources(ctx: click.Context, as_json: bool) -> None:
       hoidap sources
       hoidap sources --json | jq -r '.title'
     """
-    store = _open_store(_settings(ctx))
+    store = open_store(settings_of(ctx))
     try:
         docs = store.list_documents()
     finally:
@@ -200,8 +166,8 @@ def delete(ctx: click.Context, doc_ids: tuple[str, ...], source: Path | None) ->
       hoidap delete --source data/sample/
     """
     if not doc_ids and not source:
-        _fail("give DOC_ID(s) or --source PATH", 2)
-    store = _open_store(_settings(ctx))
+        fail("give DOC_ID(s) or --source PATH", 2)
+    store = open_store(settings_of(ctx))
     try:
         ids = list(doc_ids)
         known = {d["doc_id"]: d for d in store.list_documents()}
@@ -217,9 +183,9 @@ def delete(ctx: click.Context, doc_ids: tuple[str, ...], source: Path | None) ->
         store.close()
     click.echo(f"deleted {n} article(s)")
     if unknown:
-        _fail(f"not found: {', '.join(unknown)}", 1)
+        fail(f"not found: {', '.join(unknown)}", 1)
     if source and n == 0:
-        _fail(f"no stored article was read from {source}", 1)
+        fail(f"no stored article was read from {source}", 1)
 
 
 @cli.command()
@@ -232,8 +198,8 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     Example:
       hoidap stats
     """
-    settings = _settings(ctx)
-    store = _open_store(settings)
+    settings = settings_of(ctx)
+    store = open_store(settings)
     try:
         docs = store.list_documents()
         info = {
@@ -264,7 +230,7 @@ def _filters(province: str | None, since: str | None, until: str | None, source_
     try:
         return parse_filters(province, since, until, source_name)
     except RequestError as e:
-        _fail(str(e).replace("filters.", "--"), 2)
+        fail(str(e).replace("filters.", "--"), 2)
 
 
 def _print_answer(res) -> None:
@@ -300,15 +266,15 @@ def _assistant(settings: Settings):
     from rag.assistant import Assistant
     from rag.store import StoreError
 
-    store = _open_store(settings)
+    store = open_store(settings)
     if not store.exists():
         store.close()
-        _fail("nothing ingested yet: run `hoidap ingest data/sample/` first", 2)
+        fail("nothing ingested yet: run `hoidap ingest data/sample/` first", 2)
     try:
         return Assistant(settings, store=store)
     except StoreError as e:
         store.close()
-        _fail(str(e), 2)
+        fail(str(e), 2)
 
 
 @cli.command()
@@ -327,11 +293,11 @@ def ask(ctx, question, as_json, mode, province, since, until, source_name, top_k
     from rag.assistant import QuestionError
 
     flt = _filters(province, since, until, source_name)
-    assistant = _assistant(_settings(ctx))
+    assistant = _assistant(settings_of(ctx))
     try:
         res = assistant.ask(question, filters=flt, mode=mode, top_k=top_k)
     except QuestionError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     finally:
         assistant.store.close()
     if as_json:
@@ -354,7 +320,7 @@ def chat(ctx, as_json, mode, province, since, until, source_name, top_k) -> None
     from rag.assistant import QuestionError
 
     flt = _filters(province, since, until, source_name)
-    assistant = _assistant(_settings(ctx))
+    assistant = _assistant(settings_of(ctx))
     history: list[dict] = []
     try:
         while True:
@@ -394,8 +360,8 @@ def run_default(ctx: click.Context) -> None:
     """
     from ingest.pipeline import Ingestor
 
-    settings = _settings(ctx)
-    store = _open_store(settings)
+    settings = settings_of(ctx)
+    store = open_store(settings)
     try:
         if not store.list_documents():
             click.echo(f"store is empty: ingesting the sample articles from {SAMPLE_DIR}")
@@ -410,15 +376,13 @@ def run_default(ctx: click.Context) -> None:
 SAMPLE_QUESTION = "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng thời là Giám đốc Trung tâm chính trị?"
 
 
-def main() -> None:
-    # the web and eval commands live in their own modules and register themselves on `cli`
-    from ui import eval_cli, web_cli  # noqa: F401
+for _command in (eval_cmd, eval_viquad, eval_compare, eval_slice, serve):
+    cli.add_command(_command)
 
+
+def main() -> None:
     cli(prog_name="hoidap")
 
 
-if __name__ == "__main__":
-    # `python -m ui.cli`: run the importable module's group, the one the commands register on
-    from ui.cli import main as _main
-
-    _main()
+if __name__ == "__main__":  # `python -m ui.cli`
+    main()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ui.cli import _fail, _settings, cli
+from ui.cli_base import fail, settings_of
 
 
 def _store_errors():
@@ -16,7 +16,7 @@ def _store_errors():
     return (EvalError, StoreError, EmbedderError)
 
 
-@cli.command(name="eval")
+@click.command(name="eval")
 @click.argument("suite", type=click.Path(path_type=Path))
 @click.option("--corpus", required=True, type=click.Path(path_type=Path),
               help="Folder or JSONL file of articles the suite's gold_sources refer to.")
@@ -50,14 +50,14 @@ def eval_cmd(ctx: click.Context, suite: Path, corpus: Path, out_dir: Path, basel
 
     for p, what in ((suite, "suite file"), (corpus, "corpus file or folder")):
         if not p.exists():
-            _fail(f"no such {what}: {p}", 2)
+            fail(f"no such {what}: {p}", 2)
     try:
-        summary = run_suite(suite, corpus, out_dir, _settings(ctx), baselines=baselines, progress=not quiet,
+        summary = run_suite(suite, corpus, out_dir, settings_of(ctx), baselines=baselines, progress=not quiet,
                             limit=limit)
     except _store_errors() as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        fail("interrupted", 130)
     meta = summary["meta"]
     click.echo(f"{summary['n']} cases ({len(meta['bad_lines'])} bad lines skipped, {meta['errors']} errors) "
                f"over {meta['corpus_info']['articles']} articles in {meta['seconds']:.0f}s\n")
@@ -68,7 +68,7 @@ def eval_cmd(ctx: click.Context, suite: Path, corpus: Path, out_dir: Path, basel
         click.echo(compare_runs(compare_to, out_dir))
 
 
-@cli.command(name="eval-viquad")
+@click.command(name="eval-viquad")
 @click.option("--dir", "data_dir", required=True, type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="Folder with corpus.jsonl (id, title, text) and questions.jsonl.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
@@ -96,12 +96,12 @@ def eval_viquad(ctx: click.Context, data_dir: Path, out_dir: Path, limit: int | 
     from eval.viquad import combined_headline, run_viquad
 
     try:
-        combined = run_viquad(data_dir, out_dir, _settings(ctx), limit=limit, baselines=baselines,
+        combined = run_viquad(data_dir, out_dir, settings_of(ctx), limit=limit, baselines=baselines,
                               progress=not quiet)
     except _store_errors() as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        fail("interrupted", 130)
     click.echo(f"{combined['cases']} questions over {combined['corpus_info']['articles']} paragraphs "
                f"in {combined['seconds']:.0f}s\n")
     click.echo(combined_headline(combined))
@@ -109,7 +109,7 @@ def eval_viquad(ctx: click.Context, data_dir: Path, out_dir: Path, limit: int | 
                f"{out_dir / 'unaccented' / 'report.html'}")
 
 
-@cli.command(name="eval-compare")
+@click.command(name="eval-compare")
 @click.argument("dir_a", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.argument("dir_b", type=click.Path(path_type=Path, file_okay=False, exists=True))
 def eval_compare(dir_a: Path, dir_b: Path) -> None:
@@ -126,12 +126,12 @@ def eval_compare(dir_a: Path, dir_b: Path) -> None:
 
     for d in (dir_a, dir_b):
         if not (d / "results.jsonl").is_file():
-            _fail(f"{d} has no results.jsonl (not an eval output folder)", 2)
+            fail(f"{d} has no results.jsonl (not an eval output folder)", 2)
     text = compare_runs(dir_a, dir_b)
     click.echo(text, nl=False)
 
 
-@cli.command(name="eval-slice")
+@click.command(name="eval-slice")
 @click.argument("ids", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--shared", required=True, type=click.Path(path_type=Path, file_okay=False, exists=True),
               help="The shared folder holding corpus/baomoi.jsonl.gz and corpus/dantri_unc.jsonl.gz.")
@@ -164,8 +164,8 @@ def eval_slice(ids: Path, shared: Path, out: Path | None, select: bool) -> None:
             click.echo(f"{len(entries)} ids written to {ids} (sha256 {digest[:12]}…)")
             return
         if out is None:
-            _fail("--out is required (or --select to cut a new slice)", 2)
+            fail("--out is required (or --select to cut a new slice)", 2)
         n, digest = build_slice(ids, shared, out)
     except SliceError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     click.echo(f"{n} articles written to {out} (sha256 {digest[:12]}…)")

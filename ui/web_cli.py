@@ -1,4 +1,4 @@
-"""`hoidap serve`: the web UI and HTTP API (registered on ui.cli.cli by the import at its bottom)."""
+"""`hoidap serve`: the web UI and HTTP API (registered on the group by ui/cli.py)."""
 from __future__ import annotations
 
 import ipaddress
@@ -7,7 +7,7 @@ import sys
 import click
 
 from rag.settings import SAMPLE_DIR
-from ui.cli import _fail, _settings, cli
+from ui.cli_base import fail, settings_of
 
 
 def _is_loopback(host: str) -> bool:
@@ -28,14 +28,14 @@ def _start_watch(settings, services, sources: list[str], every: str) -> None:
     try:
         every_s = parse_every(every)
     except ValueError as e:
-        _fail(f"watch interval: {e}", 2)
+        fail(f"watch interval: {e}", 2)
     watcher = Watcher(settings, sources, store=services.store, embedder=services.embedder,
                       lock=getattr(services, "_ingest_lock", None))
     watcher.start(every_s, log=lambda line: click.echo(line, err=True))
     click.echo(f"watching {len(sources)} source(s) every {every}", err=True)
 
 
-@cli.command()
+@click.command()
 @click.option("--host", help="Address to bind (default 127.0.0.1, HOIDAP_HOST). 0.0.0.0 = every interface.")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port (default 7860, HOIDAP_PORT).")
 @click.option("--no-sample", is_flag=True, help="Do not ingest the sample articles when the store is empty.")
@@ -63,7 +63,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_sample: boo
     from rag.store import StoreError
     from ui.web import Services, launch
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     host = host or settings.host
     port = settings.port if port is None else port
     if not _is_loopback(host):
@@ -74,7 +74,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_sample: boo
     try:
         services = Services(settings)
     except StoreError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     try:
         if not no_sample and not services.documents():
             click.echo(f"store is empty: ingesting the sample articles from {SAMPLE_DIR}", err=True)
@@ -87,5 +87,5 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_sample: boo
     try:
         launch(settings, host, port, services=services)
     except RuntimeError as e:
-        _fail(str(e), 2)
+        fail(str(e), 2)
     sys.exit(0)

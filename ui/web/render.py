@@ -1,0 +1,150 @@
+"""Rendering for the browser: escaping, the citations panel, the article view, copyable references.
+
+Everything article-derived that reaches the browser as HTML goes through `esc` (html.escape plus
+the characters of Gradio's HTML templating); links are only ever absolute http(s) URLs.
+
+    >>> esc("<b>${x}</b>")
+    '&lt;b&gt;&#36;&#123;x&#125;&lt;/b&gt;'
+    >>> reference({"title": "Tin", "source_name": "Báo A", "published": "2024-01-31", "url": "https://a.vn/1"})
+    'Tin — Báo A, 31/01/2024, https://a.vn/1'
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import urlparse
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def esc(text: Any) -> str:
+    """HTML-escape text for element content AND attributes; also neutralise the characters of
+    Gradio's HTML templating (`${…}` JS template strings, `{{…}}` Handlebars) so article text is
+    never interpreted. Entities render (and getAttribute() decodes) to the original text."""
+    s = html.escape("" if text is None else str(text), quote=True)
+    return (s.replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;")
+            .replace("`", "&#96;"))
+
+
+def esc_md(text: str) -> str:
+    """Text for a Markdown message (chat bubble): no raw HTML tag can form ("<" escaped; the
+    chatbot's own sanitizer stays on as a second layer) and article text cannot make Markdown
+    links or images ("](" broken up); bold, lists and "&" stay readable."""
+    return (text or "").replace("<", "&lt;").replace("](", "]\\(")
+
+
+def safe_url(url: Any) -> str | None:
+    """Only absolute http(s) URLs become links (no javascript:, data:, relative…)."""
+    if not isinstance(url, str):
+        return None
+    u = url.strip()
+    try:
+        p = urlparse(u)
+    except ValueError:
+        return None
+    if p.scheme.lower() not in ("http", "https") or not p.netloc or any(ch in u for ch in "\"'<> \n\r\t"):
+        return None
+    return u
+
+
+def vn_date(published: Any) -> str:
+    """ISO date/datetime -> dd/mm/yyyy ('' when unknown)."""
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", str(published or ""))
+    return f"{m.group(3)}/{m.group(2)}/{m.group(1)}" if m else ""
+
+
+def strip_markers(answer: str) -> str:
+    """The answer without its [n] citation markers."""
+    return _MARKER.sub("", answer or "").strip()
+
+
+def reference(c: dict) -> str:
+    """Vietnamese reference style: `Tiêu đề — Nguồn, dd/mm/yyyy, URL` (missing parts left out)."""
+    title = (c.get("title") or c.get("doc_id") or "").strip()
+    rest = ", ".join(x for x in (c.get("source_name"), vn_date(c.get("published")), safe_url(c.get("url"))) if x)
+    return f"{title} — {rest}" if rest else title
+
+
+def answer_with_references(res: dict) -> str:
+    """The answer followed by a "Nguồn:" list: what the copy-all button copies and what the
+    OpenAI-compatible endpoint returns as the message content."""
+    cites = res.get("citations") or []
+    if not cites:
+        return res.get("answer", "")
+    refs = "\n".join(f"[{c['n']}] {reference(c)}" for c in cites)
+    return f"{res.get('answer', '')}\n\nNguồn:\n{refs}"
+
+
+def _passage_html(passage: str, quote: str, context: int = 320) -> str:
+    """The cited passage with the supporting sentence in <mark>, trimmed around it."""
+    passage = passage or ""
+    i = passage.find(quote) if quote else -1
+    if i < 0:
+        body = esc(passage[: 2 * context]) + ("…" if len(passage) > 2 * context else "")
+        return body + (f"<br><mark>{esc(quote)}</mark>" if quote else "")
+    a, b = max(0, i - context), min(len(passage), i + len(quote) + context)
+    if a > 0:  # cut at word boundaries
+        sp = passage.find(" ", a, i)
+        a = sp + 1 if sp >= 0 else a
+    if b < len(passage):
+        sp = passage.rfind(" ", i + len(quote), b)
+        b = sp if sp >= 0 else b
+    pre = ("…" if a > 0 else "") + passage[a:i]
+    post = passage[i + len(quote):b] + ("…" if b < len(passage) else "")
+    return f"{esc(pre)}<mark>{esc(quote)}</mark>{esc(post)}"
+
+
+def _link(url: str) -> str:
+    return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">Mở bài gốc ↗</a>'
+
+
+def _cite_card(c: dict) -> str:
+    n = int(c.get("n", 0))
+    title = c.get("title") or c.get("doc_id") or ""
+    meta = [esc(x) for x in (c.get("province"), vn_date(c.get("published")), c.get("source_name")) if x]
+    url = safe_url(c.get("url"))
+    if url:
+        meta.append(_link(url))
+    return (f'<div class="hd-cite" id="hd-cite-{n}" data-doc-id="{esc(c.get("doc_id"))}">'
+            f'<div class="hd-cite-title"><span class="hd-n">[{n}]</span> {esc(title)}</div>'
+            f'<div class="hd-cite-meta">{" · ".join(meta) or esc(c.get("doc_id"))}</div>'
+            f'<blockquote class="hd-passage">{_passage_html(c.get("passage") or "", c.get("quote") or "")}</blockquote>'
+            f'<button type="button" class="hd-copy" data-hd-copy="{esc(reference(c))}">Sao chép trích dẫn [{n}]</button>'
+            f'</div>')
+
+
+def render_citations(res: dict | None, turn: int = 0) -> str:
+    """The citations panel of one answer (`turn`: its number in the conversation, as data-hd-turn)."""
+    if not res:
+        return ('<div class="hd-cites hd-empty" data-hd-turn="0">Nguồn trích dẫn của câu trả lời gần nhất '
+                'sẽ hiện ở đây.</div>')
+    cites = res.get("citations") or []
+    out = [f'<div class="hd-cites" data-hd-turn="{int(turn)}">', '<div class="hd-cites-head"><b>Nguồn trích dẫn</b>',
+           f'<button type="button" class="hd-copy hd-copy-all" data-hd-copy="{esc(answer_with_references(res))}">'
+           f'Sao chép câu trả lời kèm nguồn</button></div>']
+    if res.get("notice"):
+        out.append(f'<div class="hd-notice">{esc(res["notice"])}</div>')
+    if not cites:
+        out.append('<div class="hd-empty">Câu trả lời này không có trích dẫn.</div></div>')
+        return "".join(out)
+    out += [_cite_card(c) for c in cites]
+    out.append("</div>")
+    return "".join(out)
+
+
+def render_article(doc: dict | None) -> str:
+    """One stored article, cleaned text and metadata, for the sources tab."""
+    if not doc:
+        return '<div class="hd-article hd-empty">Chọn một bài viết trong bảng để xem nội dung đã làm sạch.</div>'
+    meta = [esc(x) for x in (doc.get("province"), vn_date(doc.get("published")), doc.get("source_name"),
+                             doc.get("author")) if x]
+    url = safe_url(doc.get("url"))
+    if url:
+        meta.append(_link(url))
+    paras = [p for p in (doc.get("text") or "").split("\n") if p.strip()]
+    body = "".join(f"<p>{esc(p)}</p>" for p in paras)
+    return (f'<div class="hd-article" data-doc-id="{esc(doc.get("doc_id"))}">'
+            f'<h3>{esc(doc.get("title") or doc.get("doc_id"))}</h3>'
+            f'<div class="hd-cite-meta">{" · ".join(meta)} · mã bài: <code>{esc(doc.get("doc_id"))}</code> · '
+            f'{int(doc.get("n_chunks") or 0)} đoạn</div>{body}</div>')
