@@ -1,5 +1,5 @@
 """The `hoidap` command line: the core commands (ingest, sources, delete, stats, ask, chat, run),
-and the group assembled from them and the command modules (eval_cli, web_cli) with
+and the group assembled from them and the command modules (eval_cli, web_cli, user_cli) with
 `cli.add_command`. Each command is a thin layer over ingest/, rag/ and eval/.
 
     $ hoidap ingest data/sample/ && hoidap ask "Sơn La tinh giản được bao nhiêu biên chế?"
@@ -16,6 +16,7 @@ from rag.contract import TOP_K_MAX, TOP_K_MIN
 from rag.settings import SAMPLE_DIR, Settings
 from ui.cli_base import cli, fail, open_store, settings_of
 from ui.eval_cli import eval_cmd, eval_compare, eval_slice, eval_viquad
+from ui.user_cli import user
 from ui.web_cli import serve
 
 
@@ -376,7 +377,7 @@ def run_default(ctx: click.Context) -> None:
 SAMPLE_QUESTION = "Tỉnh nào bố trí Trưởng ban Tuyên giáo đồng thời là Giám đốc Trung tâm chính trị?"
 
 
-for _command in (eval_cmd, eval_viquad, eval_compare, eval_slice, serve):
+for _command in (eval_cmd, eval_viquad, eval_compare, eval_slice, serve, user):
     cli.add_command(_command)
 
 

@@ -1,8 +1,17 @@
 """The JSON API (`/api/...`): a thin router with pydantic request bodies over `Services`.
 
-    POST /api/ask      {question, history?, filters?{province,since,until,source_name}, mode?, top_k?}
-                       -> exactly `Answer.to_json()` (the bytes `hoidap ask --json` prints)
+    POST /api/ask      {question, history?, filters?{province,since,until,source_name}, mode?, top_k?,
+                        conversation_id?}
+                       -> exactly `Answer.to_json()` (the bytes `hoidap ask --json` prints); with
+                          conversation_id (an id, or "new" to start one) the question continues that
+                          stored conversation and the reply is the Answer plus "conversation_id" and
+                          "turn_id" (also in the X-Conversation-Id header)
     GET  /api/sources  -> [document records]
+    GET  /api/conversations              -> [{id, title, created, updated, turns}]   (the caller's only)
+    GET  /api/conversations/{id}         -> {id, title, ..., turns: [{id, n, question, answer, filters}]}
+    PATCH /api/conversations/{id}        {title} -> rename
+    DELETE /api/conversations/{id}       -> {"deleted": true}
+    GET  /api/conversations/{id}/export?format=md|docx   -> the conversation as Markdown or Word
 
 Request bodies are checked by rag.contract's rules (the CLI uses the same ones); a refusal is a
 400 `{"error": "..."}` naming the field. With HOIDAP_ACCESS_TOKEN set, every route needs
@@ -14,15 +23,17 @@ Request bodies are checked by rag.contract's rules (the CLI uses the same ones);
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, StrictStr, field_validator, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from rag.contract import check_mode, check_top_k, parse_filters, parse_history
+from rag.contract import Answer, check_mode, check_top_k, parse_filters, parse_history
 from rag.store import Filters
-from ui.web.auth import bearer_auth
+from ui.web.auth import current_user
+from ui.web.errors import ApiError
 from ui.web.services import Services
 
 
@@ -53,6 +64,13 @@ class AskBody(BaseModel):
     filters: FiltersBody | None = None
     mode: Any = None
     top_k: Any = None
+    conversation_id: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _one_history(self) -> "AskBody":
+        if self.conversation_id is not None and self.history:
+            raise ValueError("send either 'history' or 'conversation_id' (the stored turns are the history)")
+        return self
 
     @field_validator("history", mode="before")
     @classmethod
@@ -78,16 +96,82 @@ class AskBody(BaseModel):
                 "mode": check_mode(self.mode, services.settings), "top_k": self.top_k}
 
 
+class ConversationAnswer(Answer):
+    """/api/ask's reply when a stored conversation is used: the Answer, then where it was stored."""
+
+    conversation_id: str
+    turn_id: str
+
+
+class RenameBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: StrictStr
+
+
+def _not_found(cid: str) -> ApiError:
+    return ApiError(404, f"no conversation {cid!r} for this user", code="not_found")
+
+
 def api_router(services: Services) -> APIRouter:
-    router = APIRouter(prefix="/api", dependencies=[Depends(bearer_auth(services.settings))])
+    user_dep = current_user(services.settings, services.accounts)
+    router = APIRouter(prefix="/api")
+    conv = services.conversations
 
     @router.post("/ask")
-    async def ask(body: AskBody) -> Response:
-        res = await run_in_threadpool(services.ask, **body.ask_args(services))
-        return Response(res.to_json(), media_type="application/json")
+    async def ask(body: AskBody, user: str = Depends(user_dep)) -> Response:
+        args = body.ask_args(services)
+        if body.conversation_id is None:
+            res = await run_in_threadpool(services.ask, **args)
+            return Response(res.to_json(), media_type="application/json")
+        args.pop("history")
+        try:
+            res, cid, tid = await run_in_threadpool(services.ask_in, user, body.conversation_id, **args)
+        except KeyError:
+            raise _not_found(body.conversation_id) from None
+        out = ConversationAnswer(**res.model_dump(), conversation_id=cid, turn_id=tid)
+        return Response(out.to_json(), media_type="application/json", headers={"X-Conversation-Id": cid})
+
+    @router.get("/conversations")
+    async def conversations(user: str = Depends(user_dep)) -> list[dict]:
+        return conv.list(user)
+
+    @router.get("/conversations/{cid}")
+    async def conversation(cid: str, user: str = Depends(user_dep)) -> dict:
+        return conv.get(user, cid) or _raise(_not_found(cid))
+
+    @router.patch("/conversations/{cid}")
+    async def rename(cid: str, body: RenameBody, user: str = Depends(user_dep)) -> dict:
+        if not body.title.strip():
+            raise ApiError(400, "title: must not be empty")
+        if not conv.rename(user, cid, body.title):
+            raise _not_found(cid)
+        return {"id": cid, "title": conv.get(user, cid)["title"]}
+
+    @router.delete("/conversations/{cid}")
+    async def delete(cid: str, user: str = Depends(user_dep)) -> dict:
+        if not conv.delete(user, cid):
+            raise _not_found(cid)
+        return {"deleted": True}
+
+    @router.get("/conversations/{cid}/export")
+    async def export(cid: str, format: str = "md", user: str = Depends(user_dep)) -> Response:
+        from ui.web.export import export_conversation
+
+        data = conv.get(user, cid) or _raise(_not_found(cid))
+        try:
+            body, media, name = export_conversation(data, format)
+        except ValueError as e:
+            raise ApiError(400, str(e)) from None
+        return Response(body, media_type=media,
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
     @router.get("/sources")
-    async def sources() -> JSONResponse:
+    async def sources(user: str = Depends(user_dep)) -> JSONResponse:
         return JSONResponse(await run_in_threadpool(services.documents))
 
     return router
+
+
+def _raise(error: Exception):
+    raise error

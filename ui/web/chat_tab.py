@@ -18,7 +18,7 @@ from rag.contract import TOP_K_MAX, TOP_K_MIN, Answer, RequestError, parse_filte
 from rag.store import Filters
 from ui.web.assets import COPY_JS
 from ui.web.render import esc_md, render_citations
-from ui.web.services import Services
+from ui.web.services import Services, filters_dict
 from ui.web.streaming import WITHHELD
 
 ALL_PROVINCES = "Tất cả tỉnh/thành"
@@ -61,13 +61,6 @@ def ui_filters(province: str | None, since: str | None, until: str | None) -> Fi
             if msg.startswith(key) or (key == "filters.province" and "province" in msg):
                 raise ValueError(f"«{label}» không hợp lệ: «{(value or '').strip()}».") from None
         raise ValueError(f"Bộ lọc không hợp lệ: {msg}") from None
-
-
-def filters_dict(f: Filters | None) -> dict | None:
-    if f is None:
-        return None
-    return {k: v for k, v in (("province", f.province), ("since", f.since), ("until", f.until),
-                              ("source_name", f.source_name)) if v}
 
 
 def chat_messages(turns: list[dict], pending: tuple[str, str] | None = None) -> list[dict]:

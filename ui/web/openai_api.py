@@ -32,7 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from rag.contract import Answer, check_mode, check_top_k
 from rag.tokens import count_tiktoken
 from ui.web.api import FiltersBody
-from ui.web.auth import bearer_auth
+from ui.web.auth import current_user
 from ui.web.errors import ApiError
 from ui.web.render import answer_with_references
 from ui.web.services import Services
@@ -155,7 +155,7 @@ def _events(services: Services, body: ChatBody, args: dict, out: _Completion) ->
 
 
 def openai_router(services: Services) -> APIRouter:
-    router = APIRouter(prefix="/v1", dependencies=[Depends(bearer_auth(services.settings))])
+    router = APIRouter(prefix="/v1", dependencies=[Depends(current_user(services.settings, services.accounts))])
 
     @router.get("/models")
     async def models() -> dict:

@@ -66,6 +66,44 @@ def reference(c: dict) -> str:
     return f"{title} — {rest}" if rest else title
 
 
+def quoted_reference(c: dict) -> str:
+    """What "copy citation" gives: the quote in quotation marks, then the reference
+    (`“Câu trích.” — Tiêu đề, Nguồn, dd/mm/yyyy, URL`), ready to paste into a report."""
+    quote = " ".join((c.get("quote") or "").split())
+    parts = [(c.get("title") or c.get("doc_id") or "").strip(), c.get("source_name"), vn_date(c.get("published")),
+             safe_url(c.get("url"))]
+    ref = ", ".join(x for x in parts if x)
+    return f"“{quote}” — {ref}" if quote else ref
+
+
+def quoted_reference_html(c: dict) -> str:
+    """The same as rich text for Word: the quote, the title in italics, the URL as a link."""
+    title = esc((c.get("title") or c.get("doc_id") or "").strip())
+    rest = [esc(x) for x in (c.get("source_name"), vn_date(c.get("published"))) if x]
+    url = safe_url(c.get("url"))
+    if url:
+        rest.append(f'<a href="{esc(url)}">{esc(url)}</a>')
+    quote = esc(" ".join((c.get("quote") or "").split()))
+    ref = f"<i>{title}</i>" + (", " + ", ".join(rest) if rest else "")
+    return f"<p>“{quote}” — {ref}</p>" if quote else f"<p>{ref}</p>"
+
+
+def clean_text(answer: str) -> str:
+    """An answer's Markdown as plain text: no ** or __, no backslash escapes; [n] markers kept."""
+    t = re.sub(r"(\*\*|__)(.+?)\1", r"\2", answer or "")
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|])", r"\1", t).strip()
+
+
+def answer_with_footnotes(res: dict) -> str:
+    """What "copy the whole answer" gives: clean text, then one footnote per [n] with the quote."""
+    cites = res.get("citations") or []
+    text = clean_text(res.get("answer", ""))
+    if not cites:
+        return text
+    notes = "\n".join(f"[{c['n']}] {quoted_reference(c)}" for c in cites)
+    return f"{text}\n\nNguồn:\n{notes}"
+
+
 def answer_with_references(res: dict) -> str:
     """The answer followed by a "Nguồn:" list: what the copy-all button copies and what the
     OpenAI-compatible endpoint returns as the message content."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from rag.settings import Settings, apply_process_env
 from rag.store import Store
-from ui.web.auth import UI_USER, configured_token
+from ui.web.auth import UI_USER, gradio_login
 from ui.web.services import Services
 
 
@@ -40,11 +40,10 @@ def create_server_app(settings: Settings, *, store: Store | None = None, embedde
     install_error_handlers(app)
     app.include_router(api_router(svc))
     app.include_router(openai_router(svc))
-    token = configured_token(settings)
     gradio_limit = max(1, int(settings.max_file_mb * 2 * 1024 * 1024))  # hard cap; the app reports the soft one
     gr.mount_gradio_app(app, blocks, path="/", server_name=host or settings.host, server_port=port or settings.port,
-                        auth=(UI_USER, token) if token else None,
-                        auth_message="Đăng nhập: tên «hoidap», mật khẩu là HOIDAP_ACCESS_TOKEN.",
+                        auth=gradio_login(settings, svc.accounts),
+                        auth_message="Đăng nhập bằng tài khoản của bạn (hoặc tên «hoidap» với mã truy cập chung).",
                         footer_links=["api"], max_file_size=gradio_limit, css=CSS, show_error=True,
                         theme=gr.themes.Soft(font=SYSTEM_FONTS, font_mono=MONO_FONTS))
     return app, blocks, svc
@@ -104,9 +103,9 @@ def launch(settings: Settings, host: str | None = None, port: int | None = None,
     """Serve until Ctrl-C or SIGTERM (what `hoidap serve` runs)."""
     running = start(settings, host, port, services=services)
     print(f"hoidap: giao diện web tại {running.url}/  (API: {running.url}/api/ask, {running.url}/v1)", flush=True)
-    if settings.access_token:
-        print(f"hoidap: cần đăng nhập (tên «{UI_USER}», mật khẩu = HOIDAP_ACCESS_TOKEN); "
-              f"API cần 'Authorization: Bearer …'", flush=True)
+    if gradio_login(settings, running.services.accounts):
+        print(f"hoidap: cần đăng nhập (tài khoản `hoidap user add`, hoặc tên «{UI_USER}» và mật khẩu = "
+              f"HOIDAP_ACCESS_TOKEN); API cần 'Authorization: Bearer …'", flush=True)
     print("hoidap: nhấn Ctrl-C để dừng", flush=True)
     if threading.current_thread() is threading.main_thread():  # `kill` stops as cleanly as Ctrl-C
         import signal

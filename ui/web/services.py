@@ -20,6 +20,9 @@ from typing import Any, Callable, Iterator
 from rag.contract import Answer
 from rag.settings import Settings
 from rag.store import Filters, Store
+from ui.web.accounts import Accounts
+from ui.web.archive import Archive
+from ui.web.conversations import DB_FILE, ConversationStore, Database
 from ui.web.feedback import FEEDBACK_FILE, FeedbackLog
 from ui.web.locking import GuardedStore
 from ui.web.streaming import stream_answer
@@ -45,6 +48,10 @@ class Services:
         self._ingest_lock = threading.Lock()  # one ingest (upload) at a time
         self.uploads_dir = Path(settings.data_dir) / "uploads"
         self.feedback = FeedbackLog(Path(settings.data_dir) / FEEDBACK_FILE)
+        self.db = Database(Path(settings.data_dir) / DB_FILE)
+        self.conversations = ConversationStore(self.db)
+        self.accounts = Accounts(self.db)
+        self.archive = Archive(self.store)
 
     # -------------------------------------------------------------- answers
     def ask(self, question: Any, history: list[dict] | None = None, filters: Filters | None = None,
@@ -58,9 +65,32 @@ class Services:
         return stream_answer(self.assistant.ask, hold=_recites_instructions, question=question,
                              history=history or [], filters=filters, mode=mode, top_k=top_k)
 
+    def ask_in(self, user: str, conversation_id: str, question: Any, filters: Filters | None = None,
+               mode: str | None = None, top_k: int | None = None) -> tuple[Answer, str, str]:
+        """Ask within a stored conversation ("new" starts one): its turns are the history, the
+        answer is stored as the next turn -> (answer, conversation id, turn id). KeyError when
+        the conversation is not this user's."""
+        if conversation_id != "new" and not self.conversations.exists(user, conversation_id):
+            raise KeyError(conversation_id)
+        history = [] if conversation_id == "new" else self.conversations.history(user, conversation_id)
+        answer = self.ask(question, history=history, filters=filters, mode=mode, top_k=top_k)
+        cid, tid = self.save_turn(user, None if conversation_id == "new" else conversation_id, answer, filters)
+        return answer, cid, tid
+
+    def save_turn(self, user: str, conversation_id: str | None, answer: Answer,
+                  filters: Filters | dict | None = None) -> tuple[str, str]:
+        """Store an answered question as the next turn (a new conversation when id is None)."""
+        cid = conversation_id or self.conversations.create(user, answer.question)
+        flt = filters_dict(filters) if isinstance(filters, Filters) else filters
+        return cid, self.conversations.add_turn(user, cid, answer, filters=flt)
+
     # -------------------------------------------------------------- the archive
     def documents(self) -> list[dict]:
         return self.store.list_documents()
+
+    def search_documents(self, query: str) -> list[dict]:
+        """Articles whose title, province, date or text holds the query (accents optional)."""
+        return self.archive.search(query)
 
     def document(self, doc_id: str) -> dict | None:
         return self.store.get_document(doc_id) if doc_id else None
@@ -72,7 +102,10 @@ class Services:
         if not doc_id or not self.store.get_document(doc_id):
             return False
         with self._ingest_lock:
-            return self.store.delete_documents([doc_id]) > 0
+            try:
+                return self.store.delete_documents([doc_id]) > 0
+            finally:
+                self.archive.changed()
 
     # -------------------------------------------------------------- uploads
     @property
@@ -86,7 +119,10 @@ class Services:
     def ingest_paths(self, paths: list[str | Path], progress: bool = False,
                      on_item: Callable[[str, str, str], None] | None = None):
         with self._ingest_lock:
-            return self.ingestor.run(list(paths), progress=progress, on_item=on_item)
+            try:
+                return self.ingestor.run(list(paths), progress=progress, on_item=on_item)
+            finally:
+                self.archive.changed()
 
     def save_upload(self, src: str | Path, name: str | None = None) -> Path:
         return save_upload(src, name, self.uploads_dir, self.settings.max_file_mb)
@@ -131,9 +167,18 @@ class Services:
     def feedback_path(self) -> Path:
         return self.feedback.path
 
-    def record_feedback(self, turn: dict, verdict: str) -> dict:
-        """One feedback line (an eval-suite case plus the verdict): see feedback.py."""
-        return self.feedback.record(turn, verdict)
+    def record_feedback(self, turn: dict, verdict: str, comment: str = "") -> dict:
+        """One feedback line per answer (an eval-suite case plus the verdict): see feedback.py."""
+        return self.feedback.record(turn, verdict, comment)
 
     def close(self) -> None:
         self.store.close()
+        self.db.close()
+
+
+def filters_dict(f: Filters | None) -> dict | None:
+    """Filters as stored with a turn and its feedback (only the parts that are set)."""
+    if f is None:
+        return None
+    return {k: v for k, v in (("province", f.province), ("since", f.since), ("until", f.until),
+                              ("source_name", f.source_name)) if v}

@@ -1,0 +1,101 @@
+"""What the archive holds, for people: an overview (articles, dates, provinces), example
+questions drawn from the stored articles, and a search over titles, provinces, dates and text.
+
+Search folds accents and case (rag.vntext.fold): "son la" finds Sơn La; a date may be typed as
+dd/mm/yyyy, mm/yyyy, yyyy or yyyy-mm-dd. The folded texts are cached until the next upload or
+delete (`changed()`).
+
+    >>> Archive(store).search("son la")  # doctest: +SKIP
+    [{'doc_id': '000_…', 'title': 'Đoàn công tác …', 'province': 'Sơn La', …}]
+"""
+from __future__ import annotations
+
+import re
+import threading
+
+from rag.vntext import fold
+from ui.web.render import vn_date
+
+EXAMPLES = 3
+
+
+def _norm(text: str) -> str:
+    return " ".join(fold((text or "").lower()).split())
+
+
+def _date_keys(published: str | None) -> str:
+    """Every way a person may type the article's date: 2022-08-10, 10/08/2022, 10/8/2022, 08/2022, 8/2022."""
+    m = re.match(r"^(\d{4})-(\d{2})-(\d{2})", published or "")
+    if not m:
+        return ""
+    y, mo, d = m.groups()
+    return " ".join({f"{y}-{mo}-{d}", f"{d}/{mo}/{y}", f"{int(d)}/{int(mo)}/{y}", f"{mo}/{y}", f"{int(mo)}/{y}"})
+
+
+class Archive:
+    def __init__(self, store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._index: list[tuple[dict, str, str]] | None = None  # (record, folded metadata, folded text)
+
+    def changed(self) -> None:
+        with self._lock:
+            self._index = None
+
+    def _entries(self) -> list[tuple[dict, str, str]]:
+        with self._lock:
+            if self._index is None:
+                docs = self.store.list_documents(with_text=True)
+                self._index = [({k: v for k, v in d.items() if k != "text"},
+                                _norm(" ".join(str(d.get(k) or "") for k in ("title", "province", "source_name",
+                                                                            "author", "doc_id")))
+                                + " " + _date_keys(d.get("published")), _norm(d.get("text") or ""))
+                               for d in docs]
+            return self._index
+
+    def search(self, query: str) -> list[dict]:
+        """Records (newest first) matching every word of the query in metadata or text."""
+        words = _norm(query).split()
+        hits = [rec for rec, meta, text in self._entries()
+                if all(w in meta or w in text for w in words)] if words else [e[0] for e in self._entries()]
+        return sorted(hits, key=lambda d: (d.get("published") or "", d.get("title") or ""), reverse=True)
+
+    def overview(self) -> dict:
+        """Article count, date range and provinces (most articles first)."""
+        docs = [e[0] for e in self._entries()]
+        dates = sorted(d["published"][:10] for d in docs if d.get("published"))
+        counts: dict[str, int] = {}
+        for d in docs:
+            if d.get("province"):
+                counts[d["province"]] = counts.get(d["province"], 0) + 1
+        return {"articles": len(docs), "first": dates[0] if dates else None, "last": dates[-1] if dates else None,
+                "provinces": sorted(counts, key=lambda p: (-counts[p], p))}
+
+    def examples(self, n: int = EXAMPLES) -> list[str]:
+        """Example questions about stored articles: the newest ones, one per province first."""
+        docs = self.search("")
+        picked, seen = [], set()
+        for d in docs:
+            if d.get("title") and d.get("province") not in seen:
+                picked.append(d)
+                seen.add(d.get("province"))
+        picked += [d for d in docs if d.get("title") and d not in picked]
+        out = []
+        for d in picked[:n]:
+            title = " ".join(d["title"].split())
+            title = title if len(title) <= 90 else title[:90].rsplit(" ", 1)[0] + "…"
+            out.append(f"Bài «{title}» nói gì?")
+        return out
+
+
+def overview_text(o: dict) -> str:
+    """The first screen's sentence about the archive, in Vietnamese."""
+    if not o["articles"]:
+        return "Kho bài viết đang trống: hãy thêm bài ở thẻ «Thêm bài viết»."
+    when = (f" đăng từ {vn_date(o['first'])} đến {vn_date(o['last'])}" if o["first"] else "")
+    provs = o["provinces"]
+    where = ""
+    if provs:
+        shown = ", ".join(provs[:8]) + (f" và {len(provs) - 8} tỉnh/thành khác" if len(provs) > 8 else "")
+        where = f", về {shown}"
+    return f"Kho có **{o['articles']}** bài viết{when}{where}."
