@@ -86,14 +86,16 @@ def test_browser_scenario(web, page):
     second.locator("button.hd-copy").click()
     page.wait_for_function("() => window.__hdLastCopy !== undefined")
     copied = _clipboard(page)
-    assert copied.startswith("Đoàn công tác Vụ Tổ chức, cán bộ, Ban Tuyên giáo Trung ương") and \
-        " — Báo Sơn La, https://baosonla.org.vn/" in copied, copied
+    assert copied.startswith("“Việc triển khai thực hiện mô hình") and \
+        "” — Đoàn công tác Vụ Tổ chức, cán bộ, Ban Tuyên giáo Trung ương" in copied and \
+        ", Báo Sơn La, https://baosonla.org.vn/" in copied, copied
     assert "Đã sao chép" in second.locator("button.hd-copy").inner_text()
     page.click("#hd-citations button.hd-copy-all")
     page.wait_for_function("() => navigator.clipboard.readText().then(t => t.includes('Nguồn:'))")
     all_text = _clipboard(page)
-    assert all_text.startswith("Theo các bài viết đã nạp") and "\n\nNguồn:\n[1] Đổi mới" in all_text
-    assert "\n[2] Đoàn công tác" in all_text
+    assert all_text.startswith("Theo các bài viết đã nạp") and "**" not in all_text
+    assert "\n\nNguồn:\n[1] “15/15 Trung tâm" in all_text and "” — Đổi mới" in all_text
+    assert "\n[2] “Việc triển khai" in all_text
 
     # ---------------------------------------------------------------- follow-up uses the history
     _ask(page, "Ở đó tinh giản được bao nhiêu biên chế?", 2)
@@ -103,13 +105,13 @@ def test_browser_scenario(web, page):
 
     # ---------------------------------------------------------------- feedback on an answer
     fb = Path(web.services.feedback_path)
-    like = page.locator("#hd-chat button[aria-label='Like'], #hd-chat button[title='Like']").first
+    like = page.locator("#hd-chat button[aria-label='Hữu ích']").first  # Gradio's "Like", in Vietnamese
     like.click()
     page.wait_for_function("() => document.querySelector('#hd-feedback-note').innerText.includes('Đã ghi nhận')")
     rec = json.loads(fb.read_text(encoding="utf-8").splitlines()[-1])
     assert rec["feedback"]["verdict"] == "like" and rec["question"] == SAMPLE_QUESTION and rec["gold_sources"]
 
-    page.locator("#hd-chat button[aria-label='Feedback']").last.click()  # the flag on the follow-up answer
+    page.locator("#hd-chat button[aria-label='Góp ý']").last.click()  # the flag on the follow-up answer
     page.locator("#hd-chat .extra-feedback-option").filter(has_text="Nguồn trích dẫn sai").last.click()
     page.wait_for_function("() => document.querySelector('#hd-feedback-note').innerText.includes('Nguồn trích dẫn sai')")
     rec = json.loads(fb.read_text(encoding="utf-8").splitlines()[-1])
@@ -117,7 +119,7 @@ def test_browser_scenario(web, page):
     assert rec["history"][0] == {"role": "user", "content": SAMPLE_QUESTION}
 
     # ---------------------------------------------------------------- a bad date filter is refused
-    page.get_by_text("Bộ lọc và chế độ trả lời").click()
+    page.get_by_text("Bộ lọc và cách trả lời").click()
     page.fill("#hd-since input, #hd-since textarea", "2024-13-01")
     page.fill("#hd-question textarea", SAMPLE_QUESTION)
     page.click("#hd-ask")

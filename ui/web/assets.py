@@ -1,7 +1,16 @@
-"""What the browser gets besides the Blocks layout: the style sheet and the copy-button script.
+"""What the browser gets besides the Blocks layout: the style sheet and the page script.
 
-    >>> gr.HTML(render_citations(None), js_on_load=COPY_JS)  # doctest: +SKIP
+The script (APP_JS, put in the page head) does what Gradio components do not: Enter sends and
+Shift+Enter adds a line; [n] markers and answers open that answer's citation card; copy buttons
+put plain text and rich text (HTML for Word) on the clipboard; labels and tooltips are
+Vietnamese, or English when the browser asks for English (`i18n.py` holds the words).
+
+    >>> gr.mount_gradio_app(app, blocks, "/", css=CSS, head=page_head())  # doctest: +SKIP
 """
+import json
+from pathlib import Path
+
+from ui.web.i18n import EN_FOR_VI, VI_FOR_GRADIO
 
 CSS = """
 .hd-cites { font-size: 0.92rem; }
@@ -21,35 +30,29 @@ CSS = """
 .hd-article h3 { margin-top: 0; }
 #hd-sources, #hd-sources *, #hd-results, #hd-results * { font-family: var(--font); }
 .hd-article p { margin: .45rem 0; line-height: 1.5; }
+.hd-cite.hd-flash { outline: 3px solid var(--color-accent); transition: outline .3s; }
+#hd-chat a[href^="#hd-cite-"] { text-decoration: none; font-weight: 600; }
+.hd-welcome { padding: .4rem .2rem; }
+#hd-examples button { white-space: normal; text-align: left; }
+#hd-fb-row { align-items: end; }
+@media (min-width: 769px) {  /* the open sidebar pushes the page instead of covering it */
+  .sidebar-parent:has(.sidebar.open:not(.right)) { padding-left: 310px !important; }
+}
+@media (max-width: 700px) {  /* phones: chat first, sources below, nothing wider than the screen */
+  #hd-main-row { flex-direction: column !important; }
+  #hd-main-row > div { width: 100% !important; min-width: 0 !important; }
+  #hd-chat { height: 60vh !important; }
+  .gradio-container { padding: 4px !important; }
+}
 """
 
-# Copy buttons: event delegation on the citations panel; navigator.clipboard with a textarea
-# fallback (non-secure contexts, denied permission). The text comes from data-hd-copy.
-COPY_JS = r"""
-function hdFallbackCopy(text) {
-  const ta = document.createElement('textarea');
-  ta.value = text; ta.setAttribute('readonly', ''); ta.style.position = 'fixed'; ta.style.opacity = '0';
-  document.body.appendChild(ta); ta.select();
-  let ok = false; try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
-  document.body.removeChild(ta); return ok;
-}
-element.addEventListener('click', function (ev) {
-  const btn = ev.target && ev.target.closest ? ev.target.closest('[data-hd-copy]') : null;
-  if (!btn) return;
-  ev.preventDefault(); ev.stopPropagation();
-  const text = btn.getAttribute('data-hd-copy') || '';
-  const label = btn.dataset.hdLabel || btn.textContent;
-  btn.dataset.hdLabel = label;
-  const done = function (ok) {
-    window.__hdLastCopy = text;
-    btn.textContent = ok ? 'Đã sao chép ✓' : 'Không sao chép được';
-    setTimeout(function () { btn.textContent = label; }, 1600);
-  };
-  if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text).then(function () { done(true); }, function () { done(hdFallbackCopy(text)); });
-  } else { done(hdFallbackCopy(text)); }
-});
-"""
+APP_JS = (Path(__file__).parent / "app.js").read_text(encoding="utf-8")
+
+
+def page_head() -> str:
+    """The <head> addition: the word lists and the page script."""
+    words = json.dumps({"en": EN_FOR_VI, "vi": VI_FOR_GRADIO}, ensure_ascii=False)
+    return f"<script>window.HD_WORDS = {words};\n{APP_JS}</script>"
 
 # system fonts: the default themes fetch web fonts, which an offline machine cannot load, and
 # some monospace web fonts lack precomposed Vietnamese letters

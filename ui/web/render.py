@@ -137,38 +137,53 @@ def _link(url: str) -> str:
     return f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">Mở bài gốc ↗</a>'
 
 
-def _cite_card(c: dict) -> str:
+def _cite_card(c: dict, turn: int) -> str:
+    """One citation card: every metadata field the article has, the passage with the quote
+    marked, and a copy button (plain text and rich text for Word)."""
     n = int(c.get("n", 0))
     title = c.get("title") or c.get("doc_id") or ""
-    meta = [esc(x) for x in (c.get("province"), vn_date(c.get("published")), c.get("source_name")) if x]
+    meta = [f'<span class="hd-m-{k}">{esc(v)}</span>' for k, v in (
+        ("source", c.get("source_name")), ("date", vn_date(c.get("published"))), ("province", c.get("province")))
+        if v]
     url = safe_url(c.get("url"))
     if url:
         meta.append(_link(url))
-    return (f'<div class="hd-cite" id="hd-cite-{n}" data-doc-id="{esc(c.get("doc_id"))}">'
+    return (f'<div class="hd-cite" id="hd-cite-{int(turn)}-{n}" data-n="{n}" data-doc-id="{esc(c.get("doc_id"))}">'
             f'<div class="hd-cite-title"><span class="hd-n">[{n}]</span> {esc(title)}</div>'
             f'<div class="hd-cite-meta">{" · ".join(meta) or esc(c.get("doc_id"))}</div>'
             f'<blockquote class="hd-passage">{_passage_html(c.get("passage") or "", c.get("quote") or "")}</blockquote>'
-            f'<button type="button" class="hd-copy" data-hd-copy="{esc(reference(c))}">Sao chép trích dẫn [{n}]</button>'
-            f'</div>')
+            f'<button type="button" class="hd-copy" data-hd-copy="{esc(quoted_reference(c))}" '
+            f'data-hd-copy-html="{esc(quoted_reference_html(c))}" title="Sao chép câu trích và nguồn để dán vào báo cáo">'
+            f'Sao chép trích dẫn [{n}]</button></div>')
 
 
-def render_citations(res: dict | None, turn: int = 0) -> str:
+def render_citations(res: dict | None, turn: int = 0, hidden: bool = False) -> str:
     """The citations panel of one answer (`turn`: its number in the conversation, as data-hd-turn)."""
     if not res:
-        return ('<div class="hd-cites hd-empty" data-hd-turn="0">Nguồn trích dẫn của câu trả lời gần nhất '
-                'sẽ hiện ở đây.</div>')
+        return ('<div class="hd-cites hd-empty" data-hd-turn="0">Nguồn trích dẫn của câu trả lời '
+                'sẽ hiện ở đây. Bấm vào một câu trả lời hoặc số [n] để xem nguồn của nó.</div>')
     cites = res.get("citations") or []
-    out = [f'<div class="hd-cites" data-hd-turn="{int(turn)}">', '<div class="hd-cites-head"><b>Nguồn trích dẫn</b>',
-           f'<button type="button" class="hd-copy hd-copy-all" data-hd-copy="{esc(answer_with_references(res))}">'
-           f'Sao chép câu trả lời kèm nguồn</button></div>']
+    out = [f'<div class="hd-cites" data-hd-turn="{int(turn)}"{" hidden" if hidden else ""}>',
+           f'<div class="hd-cites-head"><b>Nguồn của câu trả lời {int(turn)}</b>'
+           f'<button type="button" class="hd-copy hd-copy-all" data-hd-copy="{esc(answer_with_footnotes(res))}" '
+           f'title="Sao chép câu trả lời (không định dạng) kèm chú thích nguồn">Sao chép cả câu trả lời</button></div>']
     if res.get("notice"):
         out.append(f'<div class="hd-notice">{esc(res["notice"])}</div>')
     if not cites:
         out.append('<div class="hd-empty">Câu trả lời này không có trích dẫn.</div></div>')
         return "".join(out)
-    out += [_cite_card(c) for c in cites]
+    out += [_cite_card(c, turn) for c in cites]
     out.append("</div>")
     return "".join(out)
+
+
+def render_panels(answers: list[dict], active: int | None = None) -> str:
+    """Every answer's panel (1-based turns); only `active` (default: the last) is shown. The
+    page script switches panels when an answer or one of its [n] markers is clicked."""
+    if not answers:
+        return render_citations(None)
+    active = active or len(answers)
+    return "".join(render_citations(a, k, hidden=k != active) for k, a in enumerate(answers, 1))
 
 
 def render_article(doc: dict | None) -> str:

@@ -29,7 +29,7 @@ def create_server_app(settings: Settings, *, store: Store | None = None, embedde
     from fastapi import FastAPI
 
     from ui.web.api import api_router
-    from ui.web.assets import CSS, MONO_FONTS, SYSTEM_FONTS
+    from ui.web.assets import CSS, MONO_FONTS, SYSTEM_FONTS, page_head
     from ui.web.errors import BodyLimit, install_error_handlers
     from ui.web.gradio_app import create_app
     from ui.web.openai_api import openai_router
@@ -44,7 +44,7 @@ def create_server_app(settings: Settings, *, store: Store | None = None, embedde
     gr.mount_gradio_app(app, blocks, path="/", server_name=host or settings.host, server_port=port or settings.port,
                         auth=gradio_login(settings, svc.accounts),
                         auth_message="Đăng nhập bằng tài khoản của bạn (hoặc tên «hoidap» với mã truy cập chung).",
-                        footer_links=["api"], max_file_size=gradio_limit, css=CSS, show_error=True,
+                        footer_links=["api"], max_file_size=gradio_limit, css=CSS, head=page_head(), show_error=True,
                         theme=gr.themes.Soft(font=SYSTEM_FONTS, font_mono=MONO_FONTS))
     return app, blocks, svc
 

@@ -1,8 +1,11 @@
 """The "Nguồn dữ liệu" tab: the stored articles, a search over them, one article's cleaned text,
 and delete (with a confirmation step).
 
+The search covers titles, provinces, sources, dates (dd/mm/yyyy, mm/yyyy, yyyy) and the text,
+without accents ("son la" finds Sơn La); a search that finds nothing says so.
+
     >>> with gr.Blocks() as blocks:  # doctest: +SKIP
-    ...     sources = build_sources_tab(services, chat.province, tab)
+    ...     sources = build_sources_tab(services, chat, tab, blocks)
 """
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from typing import Any, Callable
 
 import gradio as gr
 
-from rag.vntext import fold
 from ui.web.chat_tab import province_choices, warn
 from ui.web.render import esc_md, render_article, vn_date
 from ui.web.services import Services
@@ -26,16 +28,9 @@ class SourcesTab:
     view: Callable[[str], tuple]  # search text -> (rows, picker update, count line)
 
 
-def doc_rows(docs: list[dict], query: str = "") -> list[list]:
-    q = fold((query or "").strip().lower())
-    rows = []
-    for d in sorted(docs, key=lambda d: (d.get("published") or "", d.get("title") or ""), reverse=True):
-        title = d.get("title") or d["doc_id"]
-        if q and q not in fold(title.lower()) and q not in fold(d["doc_id"].lower()):
-            continue
-        rows.append([title, d.get("province") or "", vn_date(d.get("published")), int(d.get("n_chunks") or 0),
-                     d["doc_id"]])
-    return rows
+def doc_rows(docs: list[dict]) -> list[list]:
+    return [[d.get("title") or d["doc_id"], d.get("province") or "", vn_date(d.get("published")),
+             int(d.get("n_chunks") or 0), d["doc_id"]] for d in docs]
 
 
 def doc_choices(docs: list[dict]) -> list[tuple[str, str]]:
@@ -45,7 +40,8 @@ def doc_choices(docs: list[dict]) -> list[tuple[str, str]]:
 def _layout() -> dict[str, Any]:
     c: dict[str, Any] = {}
     with gr.Row():
-        c["search"] = gr.Textbox(label="Tìm theo tiêu đề (không cần dấu)", elem_id="hd-search", scale=4)
+        c["search"] = gr.Textbox(label="Tìm bài viết", elem_id="hd-search", scale=4,
+                                 placeholder="Tiêu đề, tỉnh/thành, ngày (10/08/2022) hoặc nội dung; không cần dấu")
         c["refresh"] = gr.Button("Làm mới", scale=1)
     c["count"] = gr.Markdown("")
     c["table"] = gr.Dataframe(headers=SOURCE_HEADERS, datatype=["str", "str", "str", "number", "str"],
@@ -74,17 +70,20 @@ def _pick_row(rows, evt: gr.SelectData):
         return gr.update()
 
 
-def build_sources_tab(svc: Services, province, tab, blocks) -> SourcesTab:
-    """The sources tab's layout and events (call inside its gr.Tab; `province` is the chat's filter)."""
+def build_sources_tab(svc: Services, chat, tab, blocks) -> SourcesTab:
+    """The sources tab's layout and events (call inside its gr.Tab; `chat` is the chat tab)."""
     c = _layout()
+    province = chat.province
 
     def view(query=""):
-        docs = svc.documents()
-        rows = doc_rows(docs, query)
-        shown = {r[-1] for r in rows}
+        total = len(svc.documents())
+        found = svc.search_documents(query)
         q = (query or "").strip()
-        note = f"{len(docs)} bài viết đã nạp" + (f" · {len(rows)} khớp «{q}»" if q else "")
-        return rows, gr.update(choices=doc_choices([d for d in docs if d["doc_id"] in shown])), esc_md(note)
+        note = f"{total} bài viết đã nạp"
+        if q:
+            note += (f" · {len(found)} bài khớp «{q}»" if found else
+                     f" · **Không tìm thấy bài nào khớp «{q}»**. Hãy thử từ khác hoặc xoá ô tìm kiếm.")
+        return doc_rows(found), gr.update(choices=doc_choices(found)), esc_md(note)
 
     out = SourcesTab(search=c["search"], outputs=[c["table"], c["pick"], c["count"]], view=view)
     for event in (c["search"].change, c["refresh"].click, tab.select):
@@ -109,9 +108,8 @@ def build_sources_tab(svc: Services, province, tab, blocks) -> SourcesTab:
             gr.Info(f"Đã xoá {doc_id}.", title="Thông báo")
         else:
             warn(f"Không tìm thấy bài viết {doc_id}.")
-        rows, _, note = view(query)
-        choices = doc_choices([d for d in svc.documents() if d["doc_id"] in {r[-1] for r in rows}])
-        return (gr.update(visible=False), rows, gr.update(choices=choices, value=None), note,
+        rows, picker, note = view(query)
+        return (gr.update(visible=False), rows, dict(picker, value=None), note,
                 render_article(None), gr.update(choices=province_choices(svc)))
 
     c["confirm"].click(do_delete, [c["pick"], c["search"]],

@@ -1,13 +1,16 @@
 """The "Thêm bài viết" tab: upload files, ingest them, one result row per file (or JSONL line).
 
+An upload refreshes what depends on the archive at once: the sources table, the province
+filter, the first screen's overview and its example questions.
+
     >>> with gr.Blocks() as blocks:  # doctest: +SKIP
-    ...     build_upload_tab(services, sources, chat.province)
+    ...     build_upload_tab(services, sources, chat)
 """
 from __future__ import annotations
 
 import gradio as gr
 
-from ui.web.chat_tab import province_choices, warn
+from ui.web.chat_tab import example_updates, province_choices, warn, welcome_text
 from ui.web.services import Services
 from ui.web.sources_tab import SourcesTab
 from ui.web.uploads import STATUS_VI, UPLOAD_EXTS
@@ -23,7 +26,7 @@ def _summary(res, report) -> str:
     return text
 
 
-def build_upload_tab(svc: Services, sources: SourcesTab, province) -> None:
+def build_upload_tab(svc: Services, sources: SourcesTab, chat) -> None:
     """The upload tab's layout and events (call inside its gr.Tab)."""
     gr.Markdown(f"Tải lên tệp **{' '.join(UPLOAD_EXTS)}** (nhiều tệp một lần; tối đa "
                 f"{svc.settings.max_file_mb:g} MB mỗi tệp). Tệp JSONL: mỗi dòng một bài với trường "
@@ -39,7 +42,7 @@ def build_upload_tab(svc: Services, sources: SourcesTab, province) -> None:
     def ingest_files(paths, query, progress=gr.Progress()):
         if not paths:
             warn("Hãy chọn ít nhất một tệp.")
-            return gr.update(), "Chưa có tệp nào.", gr.update(), gr.update(), gr.update(), gr.update()
+            return (gr.update(), "Chưa có tệp nào.") + (gr.update(),) * (len(archive_outputs) + 3)
         items = []
         for p in paths if isinstance(paths, list) else [paths]:
             path = getattr(p, "path", None) or getattr(p, "name", None) or p
@@ -52,7 +55,9 @@ def build_upload_tab(svc: Services, sources: SourcesTab, province) -> None:
         res, report = svc.ingest_uploads(items, progress=tick)
         rows = [[r.name, STATUS_VI.get(r.status, r.status), r.detail] for r in res]
         src_rows, picker, note = sources.view(query)
-        return rows, _summary(res, report), src_rows, picker, note, gr.update(choices=province_choices(svc))
+        return (rows, _summary(res, report), src_rows, picker, note, gr.update(choices=province_choices(svc)),
+                welcome_text(svc), *example_updates(svc, len(chat.examples)))
 
-    ingest_btn.click(ingest_files, [files, sources.search], [results, summary, *sources.outputs, province],
+    archive_outputs = [chat.province, chat.welcome, *chat.examples]
+    ingest_btn.click(ingest_files, [files, sources.search], [results, summary, *sources.outputs, *archive_outputs],
                      api_name="ingest_files", concurrency_limit=1, concurrency_id="write")
