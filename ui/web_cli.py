@@ -49,11 +49,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None, no_sample: boo
     """Web chat (Hỏi đáp / Nguồn dữ liệu / Thêm bài viết) and HTTP API on one server.
 
     \b
-    Routes: /  (UI), POST /api/ask, GET /api/sources,
+    Routes: /  (UI), POST /api/ask, GET /api/sources, /api/conversations[/ID[/export]],
             POST /v1/chat/completions, GET /v1/models  (OpenAI-compatible)
     If the store is empty, the sample articles are ingested first. With HOIDAP_ACCESS_TOKEN
     set, the API needs "Authorization: Bearer <token>" and the UI asks for a login
-    (user "hoidap", password = the token).
+    (user "hoidap", password = the token); with accounts (`hoidap user add`) each person signs
+    in with their own name and sees only their conversations (docs/web.md).
 
     \b
     Examples:
