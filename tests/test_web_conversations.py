@@ -143,3 +143,18 @@ def test_passwords_are_hashed_with_scrypt(tmp_path):
     with pytest.raises(AccountError):
         acc.add("bad name!", "long enough")
     db.close()
+
+
+def test_sources_search_folds_accents_and_matches_whole_words(sample_store):
+    from ui.web.archive import Archive, overview_text
+
+    archive = Archive(sample_store[1])
+    ids = lambda q: [d["doc_id"][:3] for d in archive.search(q)]  # noqa: E731
+    assert ids("son la") == ids("Sơn La") == ["000"]  # not Lạng Sơn + "La Thị Nhung" across fields
+    assert ids("10/08/2022") == ids("08/2022") == ["002"] and ids("2023") == ["001"]
+    assert ids("Huy Thành") == ["000"]  # the author
+    assert "000" in ids("trung tam chinh tri")  # the text
+    assert ids("khong co bai nao nhu the") == [] and len(ids("")) == 5
+    text = overview_text(archive.overview())
+    assert "**5** bài viết" in text and "17/08/2020" in text and "09/12/2023" in text and "Sơn La" in text
+    assert all(q.startswith("Bài «") for q in archive.examples())

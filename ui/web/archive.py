@@ -2,9 +2,11 @@
 questions drawn from the stored articles, and a search over titles, provinces, dates and text.
 
 Search folds accents and case (rag.vntext.fold): "son la" finds Sơn La; a date may be typed as
-dd/mm/yyyy, mm/yyyy, yyyy or yyyy-mm-dd. The folded texts are cached until the next upload or
-delete (`changed()`).
+dd/mm/yyyy, mm/yyyy, yyyy or yyyy-mm-dd. The records are cached until the next upload or delete
+(`changed()`); the articles' text is read only when someone searches.
 
+    >>> _norm("Sơn La, 10/08/2022.")
+    ' son la 10/08/2022 '
     >>> Archive(store).search("son la")  # doctest: +SKIP
     [{'doc_id': '000_…', 'title': 'Đoàn công tác …', 'province': 'Sơn La', …}]
 """
@@ -20,7 +22,8 @@ EXAMPLES = 3
 
 
 def _norm(text: str) -> str:
-    return " ".join(fold((text or "").lower()).split())
+    """Folded, lower case, punctuation as spaces, padded: " son la " (so a match is whole words)."""
+    return " " + " ".join(re.sub(r"[^\w/]+", " ", fold((text or "").lower())).split()) + " "
 
 
 def _date_keys(published: str | None) -> str:
@@ -36,28 +39,32 @@ class Archive:
     def __init__(self, store):
         self.store = store
         self._lock = threading.Lock()
-        self._index: list[tuple[dict, str, str]] | None = None  # (record, folded metadata, folded text)
+        self._docs: list[tuple[dict, str]] | None = None  # (record, folded metadata and dates)
+        self._texts: dict[str, str] | None = None  # doc_id -> folded text, read on the first search
 
     def changed(self) -> None:
         with self._lock:
-            self._index = None
+            self._docs = self._texts = None
 
-    def _entries(self) -> list[tuple[dict, str, str]]:
+    def _entries(self) -> list[tuple[dict, str]]:
         with self._lock:
-            if self._index is None:
-                docs = self.store.list_documents(with_text=True)
-                self._index = [({k: v for k, v in d.items() if k != "text"},
-                                _norm(" ".join(str(d.get(k) or "") for k in ("title", "province", "source_name",
-                                                                            "author", "doc_id")))
-                                + " " + _date_keys(d.get("published")), _norm(d.get("text") or ""))
-                               for d in docs]
-            return self._index
+            if self._docs is None:
+                self._docs = [(d, "|".join(_norm(str(d.get(k) or "")) for k in (  # "|": no match across fields
+                    "title", "province", "source_name", "author", "doc_id")) + "|" + _norm(_date_keys(d.get("published"))))
+                    for d in self.store.list_documents()]
+            return self._docs
+
+    def _text(self, doc_id: str) -> str:
+        with self._lock:
+            if self._texts is None:  # the articles' text only when someone searches it
+                self._texts = {d["doc_id"]: _norm(d.get("text") or "")
+                               for d in self.store.list_documents(with_text=True)}
+            return self._texts.get(doc_id, "")
 
     def search(self, query: str) -> list[dict]:
-        """Records (newest first) matching every word of the query in metadata or text."""
-        words = _norm(query).split()
-        hits = [rec for rec, meta, text in self._entries()
-                if all(w in meta or w in text for w in words)] if words else [e[0] for e in self._entries()]
+        """Records (newest first) holding the query, as whole words, in one field or in the text."""
+        q = _norm(query)
+        hits = [rec for rec, meta in self._entries() if not q.strip() or q in meta or q in self._text(rec["doc_id"])]
         return sorted(hits, key=lambda d: (d.get("published") or "", d.get("title") or ""), reverse=True)
 
     def overview(self) -> dict:
