@@ -2,8 +2,7 @@
 questions drawn from the stored articles, and a search over titles, provinces, dates and text.
 
 Search folds accents and case (rag.vntext.fold): "son la" finds Sơn La; a date may be typed as
-dd/mm/yyyy, mm/yyyy, yyyy or yyyy-mm-dd. The records are cached until the next upload or delete
-(`changed()`); the articles' text is read only when someone searches.
+dd/mm/yyyy, mm/yyyy, yyyy or yyyy-mm-dd.
 
     >>> _norm("Sơn La, 10/08/2022.")
     ' son la 10/08/2022 '
@@ -36,35 +35,41 @@ def _date_keys(published: str | None) -> str:
 
 
 class Archive:
+    """The records are listed afresh on every call (uploads, the folder watcher and other
+    writers all show at once); the articles' folded text is read on the first search and kept
+    per article version."""
+
     def __init__(self, store):
         self.store = store
         self._lock = threading.Lock()
-        self._docs: list[tuple[dict, str]] | None = None  # (record, folded metadata and dates)
-        self._texts: dict[str, str] | None = None  # doc_id -> folded text, read on the first search
+        self._texts: dict[str, tuple[str, str]] = {}  # doc_id -> (version key, folded text)
 
     def changed(self) -> None:
         with self._lock:
-            self._docs = self._texts = None
+            self._texts = {}
 
     def _entries(self) -> list[tuple[dict, str]]:
-        with self._lock:
-            if self._docs is None:
-                self._docs = [(d, "|".join(_norm(str(d.get(k) or "")) for k in (  # "|": no match across fields
-                    "title", "province", "source_name", "author", "doc_id")) + "|" + _norm(_date_keys(d.get("published"))))
-                    for d in self.store.list_documents()]
-            return self._docs
+        return [(d, "|".join(_norm(str(d.get(k) or "")) for k in (  # "|": no match across fields
+            "title", "province", "source_name", "author", "doc_id")) + "|" + _norm(_date_keys(d.get("published"))))
+            for d in self.store.list_documents()]
 
-    def _text(self, doc_id: str) -> str:
+    @staticmethod
+    def _version(rec: dict) -> str:
+        return "|".join(str(rec.get(k)) for k in ("version", "content_hash", "n_chunks", "published", "title"))
+
+    def _text(self, rec: dict) -> str:
         with self._lock:
-            if self._texts is None:  # the articles' text only when someone searches it
-                self._texts = {d["doc_id"]: _norm(d.get("text") or "")
+            known = self._texts.get(rec["doc_id"])
+            if known is None or known[0] != self._version(rec):
+                self._texts = {d["doc_id"]: (self._version(d), _norm(d.get("text") or ""))  # one pass, all articles
                                for d in self.store.list_documents(with_text=True)}
-            return self._texts.get(doc_id, "")
+                known = self._texts.get(rec["doc_id"], ("", ""))
+            return known[1]
 
     def search(self, query: str) -> list[dict]:
         """Records (newest first) holding the query, as whole words, in one field or in the text."""
         q = _norm(query)
-        hits = [rec for rec, meta in self._entries() if not q.strip() or q in meta or q in self._text(rec["doc_id"])]
+        hits = [rec for rec, meta in self._entries() if not q.strip() or q in meta or q in self._text(rec)]
         return sorted(hits, key=lambda d: (d.get("published") or "", d.get("title") or ""), reverse=True)
 
     def overview(self) -> dict:
