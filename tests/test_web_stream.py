@@ -91,7 +91,7 @@ def test_web_chat_streams_draft_then_verified_answer(llm_web):
     drafts = [_text(out[1][-1]["content"]) for kind, out in events[:-1] if kind == "generating" and out[1]]
     drafts = [d for d in drafts if d not in ("…", "")]
     assert len(set(drafts)) > 1, f"the draft should grow token by token, saw {len(set(drafts))} states"
-    _, (question, chat, cites_html, _state) = events[-1]  # a State is not sent to API clients
+    question, chat, cites_html = events[-1][1][:3]  # (a State is not sent to API clients)
     answer = html.unescape(_text(chat[-1]["content"]).replace("&lt;", "<"))
     cards = re.findall(r'id="hd-cite-(\d+)" data-doc-id="([^"]+)".*?<mark>(.*?)</mark>', cites_html, re.S)
     citations = [{"n": int(n), "doc_id": html.unescape(d), "quote": html.unescape(q)} for n, d, q in cards]
