@@ -93,7 +93,7 @@ def test_web_chat_streams_draft_then_verified_answer(llm_web):
     assert len(set(drafts)) > 1, f"the draft should grow token by token, saw {len(set(drafts))} states"
     question, chat, cites_html = events[-1][1][:3]  # (a State is not sent to API clients)
     answer = html.unescape(_text(chat[-1]["content"]).replace("&lt;", "<"))
-    cards = re.findall(r'id="hd-cite-(\d+)" data-doc-id="([^"]+)".*?<mark>(.*?)</mark>', cites_html, re.S)
+    cards = re.findall(r'id="hd-cite-1-(\d+)" data-n="\d+" data-doc-id="([^"]+)".*?<mark>(.*?)</mark>', cites_html, re.S)
     citations = [{"n": int(n), "doc_id": html.unescape(d), "quote": html.unescape(q)} for n, d, q in cards]
     _check_verified(answer, citations, llm_web.services)
     assert 'data-hd-turn="1"' in cites_html and cites_html.count('class="hd-cite"') == len(citations)
